@@ -130,7 +130,9 @@ export interface RenderResult {
   error?: string;
 }
 
-export type ResourceStatus = 'Synced' | 'OutOfSync' | 'Missing' | 'Extra';
+/** 'Unknown': the live state of this resource cannot be trusted right now (its kind's watch is down,
+ *  forbidden, or the cluster is unreachable); `ResourceDrift.message` says why. */
+export type ResourceStatus = 'Synced' | 'OutOfSync' | 'Missing' | 'Extra' | 'Unknown';
 export type SyncStatus = 'Synced' | 'OutOfSync' | 'Unknown';
 export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
 
@@ -157,6 +159,8 @@ export interface ResourceDrift {
   health?: HealthStatus;
   source?: SourceLocation;
   drift: FieldDrift[];
+  /** Why the status is Unknown (e.g. "403 forbidden: cannot list secrets"). */
+  message?: string;
 }
 
 /** What the agent (Argo CD / Flux) itself reports for the app, kept beside our own verdict. */
