@@ -1,0 +1,64 @@
+// Resolve kind + apiVersion to the REST resource (plural, namespaced) through /api/v1 and
+// /apis/<group>/<version>, one request per group-version, cached for the engine's lifetime.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeGet, KubeHttpError } from './http';
+
+export interface ResourceInfo {
+  apiVersion: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+  verbs: string[];
+}
+
+interface APIResourceList {
+  groupVersion: string;
+  resources: { name: string; kind: string; namespaced: boolean; verbs?: string[] }[];
+}
+
+export class Discovery {
+  private readonly groupVersions = new Map<string, Promise<Map<string, ResourceInfo> | undefined>>();
+
+  constructor(private readonly kc: KubeConfig) {}
+
+  /** undefined when the server does not serve that kind at that apiVersion (e.g. a CRD not installed). */
+  async resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    let pending = this.groupVersions.get(apiVersion);
+    if (!pending) {
+      pending = this.fetch(apiVersion);
+      this.groupVersions.set(apiVersion, pending);
+      // A failure other than "not served" must not be cached forever.
+      pending.catch(() => this.groupVersions.delete(apiVersion));
+    }
+    return (await pending)?.get(kind);
+  }
+
+  /** Forget everything (after a CRD is installed, or on reconnect). */
+  reset(): void {
+    this.groupVersions.clear();
+  }
+
+  private async fetch(apiVersion: string): Promise<Map<string, ResourceInfo> | undefined> {
+    const apiPath = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    let list: APIResourceList;
+    try {
+      list = await kubeGet<APIResourceList>(this.kc, apiPath);
+    } catch (err) {
+      if (err instanceof KubeHttpError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+    const byKind = new Map<string, ResourceInfo>();
+    for (const r of list.resources ?? []) {
+      // Subresources (deployments/scale) share or differ in kind: the main resource wins.
+      if (r.name.includes('/') || byKind.has(r.kind)) continue;
+      byKind.set(r.kind, { apiVersion, kind: r.kind, plural: r.name, namespaced: r.namespaced, verbs: r.verbs ?? [] });
+    }
+    return byKind;
+  }
+}
+
+/** Collection path for a resource, cluster-wide or in one namespace. */
+export function collectionPath(info: ResourceInfo, namespace?: string): string {
+  const prefix = info.apiVersion.includes('/') ? `/apis/${info.apiVersion}` : `/api/${info.apiVersion}`;
+  return info.namespaced && namespace ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${info.plural}` : `${prefix}/${info.plural}`;
+}
