@@ -61,3 +61,14 @@ test('hover: git, live, manager, links; unknown when unreachable; "same" when in
   assert.match(same, /Live: same/);
   assert.match(diagnosticMessage(r, drift, now), /Git has 3, live is 5 \(changed by kubectl-scale 3m ago\)/);
 });
+
+import { valueColumns } from '../../src/extension/editor/lineText';
+test('value columns skip key, dash and trailing comment', () => {
+  const cut = (l: string) => { const [a, b] = valueColumns(l); return l.slice(a, b); };
+  assert.equal(cut('  replicas: 3 # keep'), '3');
+  assert.equal(cut('        - image: "ghcr.io/a:1"'), '"ghcr.io/a:1"');
+  assert.equal(cut('  - --port'), '--port');
+  assert.equal(cut('kind: Deployment'), 'Deployment');
+  assert.equal(cut('spec:'), 'spec:');
+  assert.equal(cut('  url: http://x:80/a'), 'http://x:80/a');
+});

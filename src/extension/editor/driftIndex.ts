@@ -41,7 +41,7 @@ export function indexReport(report: DriftReport | undefined): DriftIndex {
   for (const app of report.apps) {
     for (const resource of app.resources) {
       if (resource.source) entry(index, resource.source.file).heads.push({ line: resource.source.line, app, resource });
-      if (!connected) {
+      if (!connected || resource.status === 'Unknown') {
         if (resource.source) entry(index, resource.source.file).marks.push({ line: resource.source.line, kind: 'unknown', app, resource });
         continue;
       }

@@ -101,6 +101,8 @@ export function hoverMarkdown(h: HoverInput, now: number = Date.now()): string {
   lines.push('');
   if (h.cluster.state !== 'connected') {
     lines.push(`Live: **Unknown** — cluster ${h.cluster.state}${h.cluster.message ? `: ${h.cluster.message}` : ''}`);
+  } else if (r.status === 'Unknown') {
+    lines.push(`Live: **Unknown**${r.message ? ` — ${r.message}` : ''}`);
   } else if (r.status === 'Missing') {
     lines.push('Live: **Missing** — the object is not in the cluster');
   } else if (h.drift) {
