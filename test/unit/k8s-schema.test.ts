@@ -100,7 +100,7 @@ test('atomic maps and quantity paths', () => {
   assert.ok(isQuantityPath('Pod', split('spec.overhead.cpu')));
   assert.ok(isQuantityPath('Deployment', split('spec.template.spec.volumes.emptyDir.sizeLimit')));
   assert.ok(isQuantityPath('PersistentVolume', split('spec.capacity.storage')));
-  assert.ok(isQuantityPath('ResourceQuota', split('spec.hard.requests.cpu')));
+  assert.ok(isQuantityPath('ResourceQuota', ['spec', 'hard', 'requests.cpu'])); // quota keys contain dots
   assert.ok(!isQuantityPath('Deployment', split('spec.replicas')));
   assert.ok(!isQuantityPath('Deployment', split('spec.template.spec.containers.image')));
   assert.ok(!isQuantityPath('HelmRelease', split('spec.values.resources.limits.cpu')));
