@@ -1,0 +1,473 @@
+// Helm renderer: `helm template` renders; a second render with every values leaf replaced by a unique
+// marker shows which values key flows into which rendered field, so a field points at the values
+// file line that wins (later -f files over earlier, parameters over files), else at its template.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { App, DesiredObject, KubeObject, RenderResult, SourceLocation } from '../model';
+import { pointerEscape, refKey, refOf } from '../model';
+import { helmParametersLocation, inlineValuesSource } from './discover';
+import { toDesired } from './render';
+import type { RenderTools } from './tools';
+import { resolveHelm, run } from './tools';
+import { parseDocuments, parseManifests } from './yamlSource';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** refKey(object) -> JSON Pointer in the rendered object -> values keys (Helm `--set` notation, e.g.
+ *  `image.tag`, `hosts[0]`) whose values appear in that field, in the order they appear in it. */
+export type ValuesFlow = Map<string, Map<string, string[]>>;
+
+// ---------------------------------------------------------------------------------------------
+// Values layers and their winning source locations
+
+/** Helm key path of a child: `a.b`, `a[0]`; keys with dots are escaped as Helm's --set does. */
+function childKey(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  const k = key.replace(/\./g, '\\.');
+  return parent ? `${parent}.${k}` : k;
+}
+
+/** Helm key path -> JSON Pointer segments (for inline values written in a definition). */
+function keyToPointer(keyPath: string): string {
+  const segs: string[] = [];
+  let cur = '';
+  for (let i = 0; i < keyPath.length; i++) {
+    const c = keyPath[i];
+    if (c === '\\' && keyPath[i + 1] === '.') { cur += '.'; i++; }
+    else if (c === '.') { if (cur) segs.push(cur); cur = ''; }
+    else if (c === '[') {
+      if (cur) segs.push(cur);
+      cur = '';
+      const end = keyPath.indexOf(']', i);
+      segs.push(keyPath.slice(i + 1, end));
+      i = end;
+    } else cur += c;
+  }
+  if (cur) segs.push(cur);
+  return segs.map((s) => '/' + pointerEscape(s)).join('');
+}
+
+interface ValuesState {
+  /** Merged values as helm computes them (maps merged deeply, everything else replaced). */
+  values: Obj;
+  /** Winning location of every key path (leaves and containers). */
+  sources: Map<string, SourceLocation>;
+  files: string[];
+}
+
+function removeUnder(sources: Map<string, SourceLocation>, key: string): void {
+  for (const k of [...sources.keys()]) if (k.startsWith(key + '.') || k.startsWith(key + '[')) sources.delete(k);
+}
+
+/** Merge one layer into state.values, recording where every value it sets is written. */
+function mergeLayer(target: Obj, layer: Obj, prefix: string, where: (key: string) => SourceLocation | undefined, sources: Map<string, SourceLocation>): void {
+  for (const [k, v] of Object.entries(layer)) {
+    const key = childKey(prefix, k);
+    if (v === null) {
+      delete target[k]; // helm: null deletes a key
+      sources.delete(key);
+      removeUnder(sources, key);
+      continue;
+    }
+    const at = where(key);
+    if (isObj(v) && isObj(target[k])) {
+      if (at) sources.set(key, at);
+      mergeLayer(target[k] as Obj, v, key, where, sources);
+      continue;
+    }
+    removeUnder(sources, key);
+    target[k] = structuredClone(v);
+    recordAll(v, key, where, sources);
+  }
+}
+
+function recordAll(v: unknown, key: string, where: (key: string) => SourceLocation | undefined, sources: Map<string, SourceLocation>): void {
+  const at = where(key);
+  if (at) sources.set(key, at);
+  if (Array.isArray(v)) v.forEach((item, i) => recordAll(item, childKey(key, i), where, sources));
+  else if (isObj(v)) for (const [k, child] of Object.entries(v)) recordAll(child, childKey(key, k), where, sources);
+}
+
+/** Parse `--set a.b[0]=v` into a nested object the way helm does (ints, bools, null unless forceString). */
+function setParameter(target: Obj, name: string, raw: string, forceString: boolean): void {
+  const segs = keyToPointer(name).slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let value: unknown = raw;
+  if (!forceString) {
+    if (raw === 'true') value = true;
+    else if (raw === 'false') value = false;
+    else if (raw === 'null') value = null;
+    else if (/^-?(0|[1-9]\d*)$/.test(raw)) value = Number(raw);
+  }
+  let cur: unknown = target;
+  segs.forEach((seg, i) => {
+    const last = i === segs.length - 1;
+    const nextIsIndex = !last && /^\d+$/.test(segs[i + 1]);
+    if (Array.isArray(cur)) {
+      const idx = Number(seg);
+      if (last) cur[idx] = value;
+      else cur = cur[idx] ??= nextIsIndex ? [] : {};
+    } else if (isObj(cur)) {
+      if (last) cur[seg] = value;
+      else cur = cur[seg] = isObj(cur[seg]) || Array.isArray(cur[seg]) ? cur[seg] : nextIsIndex ? [] : {};
+    }
+  });
+}
+
+function readValuesFile(file: string): { values: Obj; sources: Map<string, SourceLocation> } | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const parsed = parseDocuments(text, file);
+  const doc = parsed.docs[0];
+  if (!doc || !isObj(doc.value)) return { values: {}, sources: new Map() };
+  return { values: doc.value, sources: doc.fieldSources };
+}
+
+/** The merged values of a Helm app and where each key's winning value is written. */
+export function loadValues(app: App): ValuesState {
+  const state: ValuesState = { values: {}, sources: new Map(), files: [] };
+  const layers: { values: Obj; where: (key: string) => SourceLocation | undefined }[] = [];
+  const fileLayer = (file: string) => {
+    const r = readValuesFile(file);
+    if (!r) return;
+    state.files.push(file);
+    layers.push({ values: r.values, where: (key) => r.sources.get(keyToPointer(key)) });
+  };
+  fileLayer(path.join(app.path, 'values.yaml'));
+  for (const f of app.helm?.valueFiles ?? []) fileLayer(f);
+  if (app.helm?.values) {
+    const inline = inlineValuesSource(app);
+    layers.push({
+      values: app.helm.values,
+      where: (key) => (inline?.pointer ? inline.fieldSources.get(inline.pointer + keyToPointer(key)) : undefined) ?? inline?.fallback,
+    });
+  }
+  if (app.helm?.parameters?.length) {
+    const params: Obj = {};
+    for (const p of app.helm.parameters) setParameter(params, p.name, p.value, p.forceString === true);
+    const at = helmParametersLocation(app);
+    layers.push({ values: params, where: () => at });
+  }
+  for (const layer of layers) mergeLayer(state.values, layer.values, '', layer.where, state.sources);
+  return state;
+}
+
+/** Values key path -> the file and line of its winning value (later -f files override earlier,
+ *  inline values override files, parameters override everything). */
+export function helmValuesSources(app: App): Map<string, SourceLocation> {
+  return loadValues(app).sources;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+function helmArgs(app: App, valuesFiles: string[], extra: string[] = []): string[] {
+  const args = ['template', app.helm?.releaseName || app.name, app.path, '--namespace', app.namespace, '--include-crds'];
+  for (const f of valuesFiles) args.push('-f', f);
+  return [...args, ...extra];
+}
+
+async function helmEnv(): Promise<NodeJS.ProcessEnv> {
+  // helm writes caches under HOME; keep it working where HOME is read-only or unset
+  const env = { ...process.env };
+  if (!env.HELM_CACHE_HOME && !env.HOME) env.HELM_CACHE_HOME = path.join(os.tmpdir(), 'gitops-helm-cache');
+  return env;
+}
+
+interface RenderedDoc {
+  object: KubeObject;
+  /** chart-relative template path from `# Source:` (e.g. podinfo/templates/deployment.yaml). */
+  template?: string;
+  /** Occurrence of this kind within its template (templates may emit several objects). */
+  occurrence: number;
+  fieldSources: Map<string, SourceLocation>;
+}
+
+function splitRendered(stdout: string): RenderedDoc[] {
+  const sourceAtLine: { line: number; template: string }[] = [];
+  const lines = stdout.split('\n');
+  lines.forEach((l, i) => {
+    if (l.startsWith('# Source: ')) sourceAtLine.push({ line: i + 1, template: l.slice('# Source: '.length).trim() });
+  });
+  const parsed = parseManifests(stdout, '');
+  if (parsed.errors.length) throw new Error(`helm output is not valid YAML: line ${parsed.errors[0].line}: ${parsed.errors[0].message}`);
+  const counts = new Map<string, number>();
+  return parsed.objects.map((p) => {
+    let template: string | undefined;
+    for (const s of sourceAtLine) {
+      if (s.line < p.source.line) template = s.template;
+      else break;
+    }
+    const key = `${template}|${p.object.kind}`;
+    const occurrence = counts.get(key) ?? 0;
+    counts.set(key, occurrence + 1);
+    return { object: p.object, template, occurrence, fieldSources: p.fieldSources };
+  });
+}
+
+function templateFile(chartDir: string, template: string | undefined): string | undefined {
+  if (!template) return undefined;
+  const slash = template.indexOf('/');
+  if (slash < 0) return undefined;
+  return path.join(chartDir, template.slice(slash + 1));
+}
+
+/** Best-effort template line of a rendered field: find the object's `kind:` line, then each key of
+ *  the pointer in turn below it. */
+class TemplateLines {
+  private cache = new Map<string, string[]>();
+  lines(file: string): string[] {
+    let l = this.cache.get(file);
+    if (!l) {
+      try {
+        l = fs.readFileSync(file, 'utf8').split('\n');
+      } catch {
+        l = [];
+      }
+      this.cache.set(file, l);
+    }
+    return l;
+  }
+  objectStart(file: string, kind: string, occurrence: number): number {
+    const lines = this.lines(file);
+    const re = new RegExp(`^kind:\\s*["']?${kind}["']?\\s*$`);
+    let seen = 0;
+    for (let i = 0; i < lines.length; i++) {
+      if (!re.test(lines[i])) continue;
+      if (seen++ < occurrence) continue;
+      if (i > 0 && /^apiVersion:/.test(lines[i - 1])) return i; // 1-based line of apiVersion = i
+      return i + 1;
+    }
+    return 1;
+  }
+  lineOf(file: string, start: number, pointer: string): number {
+    const lines = this.lines(file);
+    let cursor = start - 1;
+    for (const raw of pointer.split('/').slice(1)) {
+      if (/^\d+$/.test(raw)) continue;
+      const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+      const re = new RegExp(`^\\s*(?:-\\s+)?["']?${seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*:`);
+      let found = -1;
+      for (let i = cursor + 1; i < lines.length; i++) {
+        if (lines[i].startsWith('---')) break;
+        if (re.test(lines[i])) { found = i; break; }
+      }
+      if (found < 0) break;
+      cursor = found;
+    }
+    return cursor + 1;
+  }
+}
+
+function collectLeaves(value: unknown, pointer: string, out: [string, unknown][]): void {
+  if (Array.isArray(value)) value.forEach((v, i) => collectLeaves(v, `${pointer}/${i}`, out));
+  else if (isObj(value)) for (const [k, v] of Object.entries(value)) collectLeaves(v, `${pointer}/${pointerEscape(k)}`, out);
+  else out.push([pointer, value]);
+}
+
+function collectPointers(value: unknown, pointer: string, out: string[]): void {
+  out.push(pointer);
+  if (Array.isArray(value)) value.forEach((v, i) => collectPointers(v, `${pointer}/${i}`, out));
+  else if (isObj(value)) for (const [k, v] of Object.entries(value)) collectPointers(v, `${pointer}/${pointerEscape(k)}`, out);
+}
+
+function getAt(obj: unknown, pointer: string): unknown {
+  let cur: unknown = obj;
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(cur)) cur = cur[Number(seg)];
+    else if (isObj(cur)) cur = cur[seg];
+    else return undefined;
+  }
+  return cur;
+}
+
+const MARKER_RE = /gwmk(\d+)x/g;
+const NUMBER_MARKER_BASE = 7_310_000;
+
+/** A copy of the values with string leaves (and/or integer leaves) replaced by unique markers. */
+function markValues(values: Obj, strings: boolean, numbers: boolean): { marked: Obj; keys: Map<number, { key: string; original: unknown }> } {
+  const keys = new Map<number, { key: string; original: unknown }>();
+  let next = 0;
+  const visit = (v: unknown, key: string): unknown => {
+    if (Array.isArray(v)) return v.map((item, i) => visit(item, childKey(key, i)));
+    if (isObj(v)) {
+      const out: Obj = {};
+      for (const [k, child] of Object.entries(v)) out[k] = visit(child, childKey(key, k));
+      return out;
+    }
+    // empty strings stay: templates test them for truthiness
+    if (strings && typeof v === 'string' && v !== '') {
+      const id = next++;
+      keys.set(id, { key, original: v });
+      return `gwmk${id}x`;
+    }
+    if (numbers && typeof v === 'number' && Number.isInteger(v) && v > 0) {
+      const id = next++;
+      keys.set(id, { key, original: v });
+      return NUMBER_MARKER_BASE + id;
+    }
+    return v;
+  };
+  return { marked: visit(values, '') as Obj, keys };
+}
+
+function docKey(d: RenderedDoc): string {
+  return `${d.template}|${d.object.kind}|${d.occurrence}`;
+}
+
+/** Where the markers of one marked render land, checked against the real render. */
+function markerFlow(real: RenderedDoc[], marked: RenderedDoc[], keys: Map<number, { key: string; original: unknown }>, flow: ValuesFlow): void {
+  const realByKey = new Map(real.map((d) => [docKey(d), d]));
+  for (const m of marked) {
+    const r = realByKey.get(docKey(m));
+    if (!r) continue;
+    const leaves: [string, unknown][] = [];
+    collectLeaves(m.object, '', leaves);
+    const ref = refKey(refOf(r.object));
+    for (const [pointer, value] of leaves) {
+      const found: string[] = [];
+      if (typeof value === 'string') {
+        for (const match of value.matchAll(MARKER_RE)) {
+          const k = keys.get(Number(match[1]));
+          if (k) found.push(k.key);
+        }
+      } else if (typeof value === 'number' && value >= NUMBER_MARKER_BASE) {
+        const k = keys.get(value - NUMBER_MARKER_BASE);
+        if (k && typeof k.original === 'number') found.push(k.key);
+      }
+      if (!found.length) continue;
+      // the real render must hold the real values there (a marker can change a template's branches)
+      const realValue = getAt(r.object, pointer);
+      if (realValue === undefined || (realValue !== null && typeof realValue === 'object')) continue;
+      const confirmed = found.filter((key) => {
+        const original = [...keys.values()].find((k) => k.key === key)?.original;
+        return original !== undefined && String(realValue).includes(String(original));
+      });
+      if (!confirmed.length) continue;
+      let perObject = flow.get(ref);
+      if (!perObject) flow.set(ref, (perObject = new Map()));
+      const existing = perObject.get(pointer) ?? [];
+      perObject.set(pointer, [...new Set([...existing, ...confirmed])]);
+    }
+  }
+}
+
+const flows = new WeakMap<App, ValuesFlow>();
+
+/** Which values keys feed which rendered fields (computed by renderApp for helm apps; rendered here if not yet). */
+export async function valuesFlow(app: App, tools: RenderTools): Promise<ValuesFlow> {
+  const cached = flows.get(app);
+  if (cached) return cached;
+  await renderHelm(app, tools);
+  return flows.get(app) ?? new Map();
+}
+
+async function writeTemp(dir: string, name: string, value: unknown): Promise<string> {
+  const file = path.join(dir, name);
+  // JSON is YAML: no serializer needed and no ambiguity about types
+  await fsp.writeFile(file, JSON.stringify(value));
+  return file;
+}
+
+export async function renderHelm(app: App, tools: RenderTools): Promise<RenderResult> {
+  const helm = resolveHelm(tools);
+  const chartFile = path.join(app.path, 'Chart.yaml');
+  if (!fs.existsSync(chartFile)) return { app, objects: [], inputs: [], error: `no Chart.yaml in ${app.path}` };
+  const env = await helmEnv();
+  const state = loadValues(app);
+  const inputs = await chartInputs(app.path, state.files);
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'gitops-helm-'));
+  try {
+    // the user's render: value files in order, inline values, then parameters
+    const userFiles = [...(app.helm?.valueFiles ?? [])];
+    if (app.helm?.values) userFiles.push(await writeTemp(tmp, 'inline-values.json', app.helm.values));
+    const extra: string[] = [];
+    for (const p of app.helm?.parameters ?? []) extra.push(p.forceString ? '--set-string' : '--set', `${p.name}=${p.value}`);
+    const missing = userFiles.find((f) => !fs.existsSync(f));
+    if (missing) return { app, objects: [], inputs, error: `values file not found: ${missing}` };
+
+    const timeoutMs = tools.timeoutMs;
+    const markedBoth = markValues(state.values, true, true);
+    const bothFile = await writeTemp(tmp, 'marked.json', markedBoth.marked);
+    const [real, markedRun] = await Promise.all([
+      run(helm, helmArgs(app, userFiles, extra), { cwd: app.path, timeoutMs, env }),
+      run(helm, helmArgs(app, [bothFile]), { cwd: app.path, timeoutMs: Math.min(timeoutMs ?? 30_000, 30_000), env }),
+    ]);
+    if (!real.ok) return { app, objects: [], inputs, error: `helm template failed: ${real.message.replace(/^Error: /, '')}` };
+    let docs: RenderedDoc[];
+    try {
+      docs = splitRendered(real.stdout);
+    } catch (err) {
+      return { app, objects: [], inputs, error: (err as Error).message };
+    }
+
+    const flow: ValuesFlow = new Map();
+    const tryMarked = (stdout: string, keys: Map<number, { key: string; original: unknown }>) => {
+      try {
+        markerFlow(docs, splitRendered(stdout), keys, flow);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (!(markedRun.ok && tryMarked(markedRun.stdout, markedBoth.keys))) {
+      // numbers the templates compute with can break a chart: markers for strings and numbers apart
+      for (const [strings, numbers] of [[true, false], [false, true]] as const) {
+        const m = markValues(state.values, strings, numbers);
+        const file = await writeTemp(tmp, `marked-${strings ? 's' : 'n'}.json`, m.marked);
+        const r = await run(helm, helmArgs(app, [file]), { cwd: app.path, timeoutMs: Math.min(timeoutMs ?? 30_000, 30_000), env });
+        if (r.ok) tryMarked(r.stdout, m.keys);
+      }
+    }
+    flows.set(app, flow);
+
+    const templates = new TemplateLines();
+    const objects: DesiredObject[] = docs.map((d) => {
+      const file = templateFile(app.path, d.template) ?? chartFile;
+      const start = d.template ? templates.objectStart(file, d.object.kind, d.occurrence) : 1;
+      const source: SourceLocation = { file, line: start };
+      const fieldSources = new Map<string, SourceLocation>();
+      const perObject = flow.get(refKey(refOf(d.object)));
+      const pointers: string[] = [];
+      collectPointers(d.object, '', pointers);
+      for (const p of pointers) {
+        const keys = perObject?.get(p);
+        // several keys in one field (image "repo:tag"): the last one written is the one that varies most
+        const at = keys?.length ? state.sources.get(keys[keys.length - 1]) : undefined;
+        fieldSources.set(p, at ?? { file, line: p === '' ? start : templates.lineOf(file, start, p) });
+      }
+      return toDesired(d.object, source, fieldSources);
+    });
+    return { app, objects, inputs };
+  } finally {
+    await fsp.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Every file of the chart (templates, values, subcharts) plus the value files. */
+async function chartInputs(chartDir: string, valueFiles: string[]): Promise<string[]> {
+  const out = new Set<string>(valueFiles);
+  async function visit(dir: string): Promise<void> {
+    let entries: fs.Dirent[];
+    try {
+      entries = await fsp.readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules' && e.name !== '.git') await visit(p);
+      } else out.add(p);
+    }
+  }
+  await visit(chartDir);
+  return [...out];
+}
