@@ -160,7 +160,7 @@ function applySteps(items: Item[], steps: Step[]): Item[] {
           if (v && typeof v === 'object' && !Array.isArray(v)) {
             next.push({ value: (v as Record<string, unknown>)[step.name], path: [...it.path, step.name] });
           } else if (v === null || v === undefined) {
-            next.push({ value: null, path: [...it.path, step.name] });
+            next.push({ value: undefined, path: [...it.path, step.name] });
           } // else: jq error (cannot index); `?` or not, the path selects nothing here.
           break;
         case 'index':

@@ -1,0 +1,719 @@
+// The reconcile engine: discover the workspace's apps, render them, keep a live cache of the
+// cluster (one list+watch per kind), compare, and hold ONE DriftReport that the CLI and the
+// extension both read. Incremental: a changed file re-renders only the apps that read it; a watch
+// event re-compares only the resource it touches; hover lookups are a map read.
+import path from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Discovery } from './cluster/discovery';
+import type { LiveCache, LiveEvent } from './cluster/liveCache';
+import { discoverApps, appFromArgoApplication, appFromFluxObject } from './manifests/discover';
+import { renderApp, applyNamespace, toDesired, isKustomizeConfig } from './manifests/render';
+import { parseManifests } from './manifests/yamlSource';
+import {
+  fromPointer, groupOf, refKey, refOf,
+  type AgentStatus, type App, type AppReport, type ClusterState, type DesiredObject, type DriftReport, type FieldDrift,
+  type IgnoreDifferencesRule, type KubeObject, type ObjectRef, type RenderResult, type ResourceDrift, type SyncStatus,
+} from './model';
+import { compareResource, getAt, HEALTH_KINDS, maskSecrets, normalizeObject, worstHealth, type ResourceComparison } from './reconcile/index';
+
+export interface EngineOptions {
+  root: string;
+  kubeconfig?: string;
+  context?: string;
+  helmPath?: string;
+  kustomizePath?: string;
+  kubectlPath?: string;
+  ignoreDifferences?: IgnoreDifferencesRule[];
+  trusted?: boolean;
+  /** Keep watching the cluster (extension); false lists once (CLI). Default true. */
+  watch?: boolean;
+  log?: (line: string) => void;
+  /** Only these apps (CLI --app). */
+  onlyApps?: string[];
+  /** Coalesce change notifications (ms). Default 50. */
+  debounceMs?: number;
+  /** Timeout for each render tool run. */
+  renderTimeoutMs?: number;
+}
+
+export interface Located {
+  app: AppReport;
+  resource: ResourceDrift;
+  pointer: string;
+  drift?: FieldDrift;
+  desiredValue: unknown;
+  liveValue: unknown;
+}
+
+interface LineEntry { app: string; key: string; pointer: string; depth: number }
+
+interface AppState {
+  app: App;
+  render?: RenderResult;
+  /** refKey -> comparison, in desired order, Extras after. */
+  comparisons: Map<string, ResourceComparison | { resource: ResourceDrift; errors: string[]; desiredNormalized?: undefined; liveNormalized?: undefined }>;
+  report: AppReport;
+  /** Desired objects by refKey. */
+  desired: Map<string, DesiredObject>;
+}
+
+/** Kinds watched beyond the ones Git renders, so that tracked objects nobody declares show as Extra. */
+const EXTRA_KINDS: { apiVersion: string; kind: string }[] = [
+  { apiVersion: 'v1', kind: 'ConfigMap' }, { apiVersion: 'v1', kind: 'Secret' }, { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'v1', kind: 'ServiceAccount' }, { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet' }, { apiVersion: 'apps/v1', kind: 'DaemonSet' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+];
+/** The agents' own objects: matched with workspace apps (the cluster's spec wins). */
+const AGENT_KINDS: { apiVersion: string; kind: string }[] = [
+  { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
+  { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' },
+  { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease' },
+];
+const AGENT_KIND_KEYS = new Set(AGENT_KINDS.map((k) => `${groupOf(k.apiVersion)}/${k.kind}`));
+
+function kindKeyOfRef(ref: ObjectRef): string {
+  return `${groupOf(ref.apiVersion)}/${ref.kind}`;
+}
+
+/** Names of the apps that track a live object (Argo CD annotation/label, Flux labels). */
+export function trackingNames(obj: KubeObject): string[] {
+  const out: string[] = [];
+  const trackingId = obj.metadata?.annotations?.['argocd.argoproj.io/tracking-id'];
+  if (typeof trackingId === 'string' && trackingId.includes(':')) out.push(trackingId.slice(0, trackingId.indexOf(':')));
+  const labels = obj.metadata?.labels ?? {};
+  if (labels['app.kubernetes.io/instance']) out.push(labels['app.kubernetes.io/instance']);
+  if (labels['kustomize.toolkit.fluxcd.io/name']) out.push(`flux:${labels['kustomize.toolkit.fluxcd.io/namespace'] ?? ''}/${labels['kustomize.toolkit.fluxcd.io/name']}`);
+  return out;
+}
+
+function appTrackingNames(app: App): string[] {
+  if (app.agent === 'flux' && app.agentObject) return [`flux:${app.agentObject.namespace ?? ''}/${app.agentObject.name}`];
+  return [app.name];
+}
+
+/** The agent's own verdict from its object's status (Argo CD Application / Flux Kustomization, HelmRelease). */
+export function readAgentStatusFallback(obj: KubeObject): AgentStatus {
+  const status = (obj.status ?? {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (groupOf(obj.apiVersion) === 'argoproj.io') {
+    return {
+      kind: 'argocd', sync: status.sync?.status, health: status.health?.status, revision: status.sync?.revision,
+      message: status.operationState?.message ?? status.health?.message, operationPhase: status.operationState?.phase,
+    };
+  }
+  const conditions: { type: string; status: string; message?: string; reason?: string }[] = status.conditions ?? [];
+  const ready = conditions.find((c) => c.type === 'Ready');
+  const healthy = conditions.find((c) => c.type === 'Healthy');
+  return {
+    kind: 'flux',
+    sync: ready ? (ready.status === 'True' ? 'Synced' : ready.reason === 'Progressing' ? 'Progressing' : 'OutOfSync') : undefined,
+    health: healthy ? (healthy.status === 'True' ? 'Healthy' : 'Degraded') : undefined,
+    revision: status.lastAppliedRevision,
+    message: ready?.message,
+  };
+}
+
+export class Engine {
+  private readonly opts: EngineOptions;
+  private readonly root: string;
+  private appStates = new Map<string, AppState>();
+  private discoveryErrors: string[] = [];
+  private discoveryNotes: string[] = [];
+  private cluster: { state: ClusterState; message?: string; server?: string } = { state: 'none' };
+  private context?: string;
+  private kc?: KubeConfig;
+  private discovery?: Discovery;
+  private live?: LiveCache;
+  /** refKey -> names of apps that declare it. */
+  private desiredIndex = new Map<string, Set<string>>();
+  /** file -> line -> entries, for hover. */
+  private lineIndex = new Map<string, Map<number, LineEntry[]>>();
+  private listeners = new Set<(r: DriftReport) => void>();
+  private cachedReport?: DriftReport;
+  private notifyTimer?: NodeJS.Timeout;
+  private reconnectTimer?: NodeJS.Timeout;
+  private reconnectAttempt = 0;
+  private unsubscribeLive?: () => void;
+  private disposed = false;
+  /** Timing of the last operations (ms), for the benchmark and the output channel. */
+  readonly timings: Record<string, number> = {};
+
+  static create(opts: EngineOptions): Engine {
+    return new Engine(opts);
+  }
+
+  private constructor(opts: EngineOptions) {
+    this.opts = { watch: true, debounceMs: 50, ...opts };
+    this.root = path.resolve(opts.root);
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(line);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async start(): Promise<void> {
+    const t0 = performance.now();
+    const [discovered] = await Promise.all([this.discover(), this.connect()]);
+    void discovered;
+    await this.matchClusterApps();
+    await this.renderAll();
+    await this.ensureLiveKinds();
+    this.compareAll();
+    this.timings.start = performance.now() - t0;
+    this.changed();
+  }
+
+  async refresh(): Promise<void> {
+    if (this.disposed) return;
+    await this.discover();
+    if (!this.live && this.opts.kubeconfig !== undefined) await this.connect();
+    await this.matchClusterApps();
+    await this.renderAll();
+    await this.ensureLiveKinds();
+    this.compareAll();
+    this.changed();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.notifyTimer);
+    clearTimeout(this.reconnectTimer);
+    this.unsubscribeLive?.();
+    this.live?.dispose();
+    this.listeners.clear();
+  }
+
+  onDidChange(cb: (r: DriftReport) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  apps(): App[] {
+    return [...this.appStates.values()].map((s) => s.app);
+  }
+
+  /** The live cache's per-kind states (for the output channel and tests). */
+  liveKinds(): { apiVersion: string; kind: string; state: string; message?: string; count: number }[] {
+    return this.live?.kinds() ?? [];
+  }
+
+  liveObjectCount(): number {
+    return this.live?.size() ?? 0;
+  }
+
+  // ---------------------------------------------------------------- discovery and render
+
+  private async discover(): Promise<void> {
+    const t0 = performance.now();
+    const result = await discoverApps(this.root);
+    let apps = result.apps;
+    if (this.opts.onlyApps?.length) apps = apps.filter((a) => this.opts.onlyApps!.includes(a.name));
+    this.discoveryErrors = result.errors;
+    this.discoveryNotes = result.notes ?? [];
+    const next = new Map<string, AppState>();
+    for (const app of apps) {
+      let name = app.name;
+      for (let i = 2; next.has(name); i++) name = `${app.name}-${i}`;
+      if (name !== app.name) app.name = name;
+      const previous = this.appStates.get(name);
+      next.set(name, { app, render: previous?.render, comparisons: new Map(), desired: new Map(), report: this.emptyReport(app) });
+    }
+    this.appStates = next;
+    this.timings.discover = performance.now() - t0;
+  }
+
+  private emptyReport(app: App): AppReport {
+    return { name: app.name, path: app.path, renderer: app.renderer, origin: app.origin, namespace: app.namespace, sync: 'Unknown', resources: [] };
+  }
+
+  private renderTools() {
+    return {
+      helmPath: this.opts.helmPath, kustomizePath: this.opts.kustomizePath, kubectlPath: this.opts.kubectlPath,
+      trusted: this.opts.trusted, timeoutMs: this.opts.renderTimeoutMs,
+    };
+  }
+
+  private async renderAll(): Promise<void> {
+    const t0 = performance.now();
+    const states = [...this.appStates.values()];
+    // Two cores shared with the editor: a few renders at a time.
+    let next = 0;
+    const worker = async () => {
+      while (next < states.length) {
+        const state = states[next++];
+        await this.renderOne(state);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, states.length) }, worker));
+    this.timings.render = performance.now() - t0;
+  }
+
+  private async renderOne(state: AppState, override?: { file: string; text: string }): Promise<void> {
+    let result: RenderResult;
+    try {
+      result = await renderApp(state.app, this.renderTools());
+    } catch (err) {
+      result = { app: state.app, objects: [], inputs: [], error: (err as Error).message };
+    }
+    if (override && state.app.renderer === 'directory' && !result.error) result = this.applyUnsavedText(result, override);
+    else if (override && state.app.renderer === 'directory' && result.error) {
+      // The file on disk may be the broken one; the buffer may fix it.
+      result = this.applyUnsavedText({ ...result, error: undefined }, override);
+    }
+    state.render = result;
+    // Re-index desired objects.
+    for (const key of state.desired.keys()) this.desiredIndex.get(key)?.delete(state.app.name);
+    state.desired = new Map();
+    for (const d of result.objects) {
+      const key = refKey(d.ref);
+      if (state.desired.has(key)) continue;
+      state.desired.set(key, d);
+      let set = this.desiredIndex.get(key);
+      if (!set) this.desiredIndex.set(key, (set = new Set()));
+      set.add(state.app.name);
+    }
+    this.indexLines(state);
+  }
+
+  /** A directory app with an unsaved buffer: the buffer's objects replace the file's. */
+  private applyUnsavedText(result: RenderResult, override: { file: string; text: string }): RenderResult {
+    const parsed = parseManifests(override.text, override.file);
+    if (parsed.errors.length) {
+      return { ...result, objects: [], error: `invalid YAML (unsaved): ${parsed.errors.map((e) => `${path.relative(this.root, override.file)}:${e.line}: ${e.message}`).join('; ')}` };
+    }
+    const kept = result.objects.filter((o) => o.source.file !== override.file);
+    const added = parsed.objects.filter((p) => !isKustomizeConfig(p.object)).map((p) => toDesired(p.object, p.source, p.fieldSources));
+    const next: RenderResult = { ...result, objects: [...kept, ...added] };
+    applyNamespace({ ...next, objects: added }, result.app);
+    return next;
+  }
+
+  private indexLines(state: AppState): void {
+    // Drop this app's old entries.
+    for (const lines of this.lineIndex.values()) {
+      for (const [line, entries] of lines) {
+        const kept = entries.filter((e) => e.app !== state.app.name);
+        if (kept.length !== entries.length) {
+          if (kept.length) lines.set(line, kept);
+          else lines.delete(line);
+        }
+      }
+    }
+    for (const [key, d] of state.desired) {
+      const add = (file: string, line: number, pointer: string) => {
+        let lines = this.lineIndex.get(file);
+        if (!lines) this.lineIndex.set(file, (lines = new Map()));
+        let entries = lines.get(line);
+        if (!entries) lines.set(line, (entries = []));
+        entries.push({ app: state.app.name, key, pointer, depth: pointer === '' ? 0 : pointer.split('/').length - 1 });
+      };
+      add(d.source.file, d.source.line, '');
+      for (const [pointer, loc] of d.fieldSources) add(loc.file, loc.line, pointer);
+    }
+  }
+
+  // ---------------------------------------------------------------- cluster
+
+  private async connect(): Promise<void> {
+    this.unsubscribeLive?.();
+    this.live?.dispose();
+    this.live = undefined;
+    let loaded;
+    try {
+      const { loadKubeConfig } = await import('./cluster/kubeconfig');
+      loaded = loadKubeConfig({ kubeconfig: this.opts.kubeconfig, context: this.opts.context, allowExec: this.opts.trusted !== false });
+    } catch (err) {
+      this.cluster = { state: 'none', message: (err as Error).message };
+      return;
+    }
+    this.kc = loaded.kc;
+    this.context = loaded.context;
+    const { kubeGet, KubeHttpError } = await import('./cluster/http');
+    try {
+      await kubeGet(loaded.kc, '/version', { timeoutMs: 10_000 });
+    } catch (err) {
+      const code = err instanceof KubeHttpError ? err.statusCode : undefined;
+      if (code === 401) {
+        this.cluster = { state: 'unauthorized', server: loaded.server, message: `cluster rejected the credentials of context "${loaded.context}" (401): ${(err as Error).message}` };
+      } else if (code === undefined) {
+        const retry = this.opts.watch ? this.scheduleReconnect() : undefined;
+        this.cluster = {
+          state: 'unreachable', server: loaded.server,
+          message: `cluster unreachable: context "${loaded.context}" (${loaded.server}) — ${(err as Error).message}${retry ? `; retrying in ${Math.round(retry / 1000)} s` : ''}`,
+        };
+        return;
+      }
+      // Other codes (403 on /version): carry on, per-kind errors will say more.
+      if (code === 401) return;
+    }
+    this.reconnectAttempt = 0;
+    const { Discovery } = await import('./cluster/discovery');
+    const { LiveCache } = await import('./cluster/liveCache');
+    this.discovery = new Discovery(loaded.kc);
+    this.live = new LiveCache({
+      kc: loaded.kc, discovery: this.discovery, watch: this.opts.watch !== false,
+      keepStatus: (kind) => HEALTH_KINDS.has(kind) || kind === 'Application' || kind === 'Kustomization' || kind === 'HelmRelease',
+      log: (l) => this.log(l),
+    });
+    this.cluster = { state: 'connected', server: loaded.server };
+    if (this.opts.watch !== false) this.unsubscribeLive = this.live.onEvent((e) => this.onLiveEvent(e));
+    await this.live.ensureKinds(AGENT_KINDS);
+  }
+
+  private scheduleReconnect(): number {
+    const delay = Math.min(30_000, 1000 * 2 ** this.reconnectAttempt++);
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      void (async () => {
+        if (this.disposed) return;
+        await this.connect();
+        if (this.cluster.state === 'connected') {
+          await this.matchClusterApps();
+          await this.ensureLiveKinds();
+        }
+        this.compareAll();
+        this.changed();
+      })();
+    }, delay);
+    this.reconnectTimer.unref?.();
+    return delay;
+  }
+
+  /** Workspace apps matched with the cluster's Applications / Flux objects: the cluster's spec wins,
+   *  and the agent's own status is kept beside our verdict. */
+  private async matchClusterApps(): Promise<void> {
+    if (!this.live) return;
+    for (const state of this.appStates.values()) {
+      const app = state.app;
+      const candidates: KubeObject[] = [];
+      for (const k of AGENT_KINDS) {
+        for (const obj of this.live.objectsOf(`${groupOf(k.apiVersion)}/${k.kind}`)) {
+          if (app.agentObject) {
+            if (obj.kind === app.agentObject.kind && obj.metadata.name === app.agentObject.name && (!app.agentObject.namespace || obj.metadata.namespace === app.agentObject.namespace)) candidates.push(obj);
+          } else if (obj.kind === 'Application' && obj.metadata.name === app.name) {
+            candidates.push(obj);
+          }
+        }
+      }
+      const clusterObj = candidates[0];
+      if (!clusterObj) continue;
+      const matched = clusterObj.kind === 'Application'
+        ? appFromArgoApplication(clusterObj, this.root, app.definedAt)
+        : appFromFluxObject(clusterObj, this.root, app.definedAt);
+      if (matched && path.resolve(matched.path) === path.resolve(app.path)) {
+        matched.name = app.name;
+        matched.origin = app.origin;
+        state.app = matched;
+      }
+      state.report.agent = await this.agentStatus(clusterObj);
+    }
+  }
+
+  private async agentStatus(obj: KubeObject): Promise<AgentStatus> {
+    return readAgentStatusFallback(obj);
+  }
+
+  private async ensureLiveKinds(): Promise<void> {
+    if (!this.live) return;
+    const kinds = new Map<string, { apiVersion: string; kind: string }>();
+    for (const k of EXTRA_KINDS) kinds.set(`${groupOf(k.apiVersion)}/${k.kind}`, k);
+    for (const state of this.appStates.values()) {
+      for (const d of state.desired.values()) {
+        const key = kindKeyOfRef(d.ref);
+        if (!kinds.has(key) || EXTRA_KINDS.some((e) => `${groupOf(e.apiVersion)}/${e.kind}` === key && e.apiVersion !== d.ref.apiVersion)) {
+          kinds.set(key, { apiVersion: d.ref.apiVersion, kind: d.ref.kind });
+        }
+      }
+    }
+    const t0 = performance.now();
+    await this.live.ensureKinds([...kinds.values()]);
+    this.timings.list = performance.now() - t0;
+  }
+
+  // ---------------------------------------------------------------- compare
+
+  private clusterReason(): string | undefined {
+    if (this.cluster.state === 'connected') return undefined;
+    return this.cluster.message ?? `no cluster (${this.cluster.state})`;
+  }
+
+  /** Why a kind's live state cannot be trusted, or undefined when it is synced. */
+  private kindProblem(kindKey: string): string | undefined {
+    const reason = this.clusterReason();
+    if (reason) return reason;
+    const status = this.live?.kindStatus(kindKey);
+    if (!status) return `${kindKey.split('/')[1]} is not watched yet`;
+    if (status.state === 'synced') return undefined;
+    if (status.state === 'unserved') return undefined; // nothing of that kind can exist: Missing is the truth
+    return status.message ?? `${status.kind}: ${status.state}`;
+  }
+
+  private compareOne(state: AppState, key: string): void {
+    const desired = state.desired.get(key);
+    const ref: ObjectRef | undefined = desired?.ref;
+    const kindKey = ref ? kindKeyOfRef(ref) : key.split('/').slice(0, 2).join('/');
+    const problem = this.kindProblem(kindKey);
+    const live = problem ? undefined : this.live?.get(key);
+    if (problem) {
+      if (!desired) { state.comparisons.delete(key); return; }
+      state.comparisons.set(key, {
+        resource: { apiVersion: desired.ref.apiVersion, kind: desired.ref.kind, namespace: desired.ref.namespace, name: desired.ref.name, status: 'Unknown', source: desired.source, drift: [], message: problem },
+        errors: [],
+      });
+      return;
+    }
+    if (!desired) {
+      if (!live || !this.tracks(state.app, live) || this.desiredIndex.get(key)?.size) { state.comparisons.delete(key); return; }
+    }
+    state.comparisons.set(key, compareResource({ desired, live, rules: this.rulesFor(state.app) }));
+  }
+
+  private rulesFor(app: App): IgnoreDifferencesRule[] {
+    const extra = this.opts.ignoreDifferences ?? [];
+    return extra.length ? [...app.ignoreDifferences, ...extra] : app.ignoreDifferences;
+  }
+
+  private tracks(app: App, live: KubeObject): boolean {
+    const names = trackingNames(live);
+    return appTrackingNames(app).some((n) => names.includes(n));
+  }
+
+  private compareApp(state: AppState): void {
+    state.comparisons = new Map();
+    for (const key of state.desired.keys()) this.compareOne(state, key);
+    // Extras: live objects tracked by this app that no app declares.
+    if (this.live && this.cluster.state === 'connected') {
+      const mine = appTrackingNames(state.app);
+      for (const kind of this.live.kinds()) {
+        const kindKey = `${groupOf(kind.apiVersion)}/${kind.kind}`;
+        if (kind.state !== 'synced' || AGENT_KIND_KEYS.has(kindKey)) continue;
+        for (const obj of this.live.objectsOf(kindKey)) {
+          const names = trackingNames(obj);
+          if (!names.length || !mine.some((n) => names.includes(n))) continue;
+          const key = refKey(refOf(obj));
+          if (this.desiredIndex.get(key)?.size) continue;
+          this.compareOne(state, key);
+        }
+      }
+    }
+    this.summarize(state);
+  }
+
+  private summarize(state: AppState): void {
+    const resources = [...state.comparisons.values()].map((c) => c.resource);
+    const errors = new Set<string>();
+    for (const c of state.comparisons.values()) for (const e of c.errors) errors.add(e);
+    const render = state.render;
+    let sync: SyncStatus;
+    const renderFailed = !!render?.error;
+    if (renderFailed || !render) sync = 'Unknown';
+    else if (resources.some((r) => r.status === 'Unknown')) sync = 'Unknown';
+    else if (resources.some((r) => r.status !== 'Synced')) sync = 'OutOfSync';
+    else sync = 'Synced';
+    // A known drift is still worth reporting when other kinds are unknown.
+    if (sync === 'Unknown' && !renderFailed && render && resources.some((r) => r.status === 'OutOfSync' || r.status === 'Missing' || r.status === 'Extra')) sync = 'OutOfSync';
+    const messages: string[] = [];
+    if (render?.error) messages.push(render.error);
+    if (!render?.error && this.clusterReason()) messages.push(this.clusterReason()!);
+    messages.push(...errors);
+    state.report = {
+      name: state.app.name, path: state.app.path, renderer: state.app.renderer, origin: state.app.origin, namespace: state.app.namespace,
+      sync, health: worstHealth(resources.map((r) => r.health)), agent: state.report.agent,
+      error: messages.length ? messages.join('; ') : undefined,
+      resources,
+    };
+    this.cachedReport = undefined;
+  }
+
+  private compareAll(): void {
+    const t0 = performance.now();
+    for (const state of this.appStates.values()) this.compareApp(state);
+    this.timings.compare = performance.now() - t0;
+    this.cachedReport = undefined;
+  }
+
+  private onLiveEvent(event: LiveEvent): void {
+    if (this.disposed) return;
+    const t0 = performance.now();
+    if (event.type === 'RELIST' || event.type === 'STATE') {
+      if (AGENT_KIND_KEYS.has(event.kindKey)) return;
+      for (const state of this.appStates.values()) this.compareApp(state);
+      this.timings.relist = performance.now() - t0;
+      this.changed();
+      return;
+    }
+    const e = event as Extract<LiveEvent, { key: string }>;
+    if (AGENT_KIND_KEYS.has(e.kindKey)) {
+      // Only the agent's status is refreshed here; a spec change is picked up on refresh().
+      for (const state of this.appStates.values()) {
+        const a = state.app.agentObject;
+        const matches = a ? a.kind === e.object.kind && a.name === e.object.metadata.name : e.object.kind === 'Application' && e.object.metadata.name === state.app.name;
+        if (!matches) continue;
+        if (e.type === 'DELETED') state.report = { ...state.report, agent: undefined };
+        else state.report = { ...state.report, agent: readAgentStatusFallback(e.object) };
+        this.cachedReport = undefined;
+      }
+      this.changed();
+      return;
+    }
+    const affected = new Set<string>(this.desiredIndex.get(e.key) ?? []);
+    const names = new Set([...trackingNames(e.object), ...(e.previous ? trackingNames(e.previous) : [])]);
+    if (names.size) {
+      for (const state of this.appStates.values()) if (appTrackingNames(state.app).some((n) => names.has(n))) affected.add(state.app.name);
+    }
+    for (const name of affected) {
+      const state = this.appStates.get(name);
+      if (!state) continue;
+      this.compareOne(state, e.key);
+      this.summarize(state);
+    }
+    this.timings.event = performance.now() - t0;
+    if (affected.size) this.changed();
+  }
+
+  // ---------------------------------------------------------------- incremental files
+
+  async fileChanged(absPath: string, text?: string): Promise<void> {
+    if (this.disposed) return;
+    const file = path.resolve(absPath);
+    const t0 = performance.now();
+    const base = path.basename(file);
+    const definesApps = [...this.appStates.values()].some((s) => s.app.definedAt?.file === file);
+    if (definesApps || /^(kustomization\.ya?ml|Kustomization|Chart\.yaml)$/.test(base)) {
+      const before = new Set([...this.appStates.values()].map((s) => `${s.app.name}|${s.app.path}|${s.app.renderer}`));
+      await this.discover();
+      const after = new Set([...this.appStates.values()].map((s) => `${s.app.name}|${s.app.path}|${s.app.renderer}`));
+      const same = before.size === after.size && [...before].every((k) => after.has(k));
+      if (!same || definesApps) {
+        this.desiredIndex.clear();
+        this.lineIndex.clear();
+        await this.matchClusterApps();
+        await this.renderAll();
+        await this.ensureLiveKinds();
+        this.compareAll();
+        this.timings.fileChanged = performance.now() - t0;
+        this.changed();
+        return;
+      }
+    }
+    const affected = [...this.appStates.values()].filter((s) => s.render?.inputs.includes(file)
+      || (s.app.renderer === 'directory' && /\.(ya?ml|json)$/i.test(file) && (path.dirname(file) === s.app.path || (s.app.directory?.recurse && file.startsWith(s.app.path + path.sep)))));
+    if (!affected.length) return;
+    const override = text === undefined ? undefined : { file, text };
+    for (const state of affected) await this.renderOne(state, override);
+    const tRendered = performance.now();
+    await this.ensureLiveKinds();
+    for (const state of affected) this.compareApp(state);
+    const t1 = performance.now();
+    this.timings.fileRender = tRendered - t0;
+    this.timings.fileCompare = t1 - tRendered;
+    this.timings.fileChanged = t1 - t0;
+    this.changed();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  report(): DriftReport {
+    if (!this.cachedReport) {
+      const errors = [...this.discoveryErrors];
+      for (const k of this.live?.kinds() ?? []) {
+        if (k.state === 'forbidden' || k.state === 'error' || k.state === 'stale') errors.push(k.message ?? `${k.kind}: ${k.state}`);
+      }
+      let cluster = { ...this.cluster };
+      if (cluster.state === 'connected' && this.live?.kinds().some((k) => k.state === 'stale' || k.state === 'error')) {
+        cluster = { ...cluster, state: 'stale', message: 'some watches are down; their resources say Unknown' };
+      }
+      this.cachedReport = {
+        context: this.context,
+        cluster,
+        generatedAt: new Date().toISOString(),
+        apps: [...this.appStates.values()].map((s) => s.report),
+        errors,
+      };
+    }
+    return this.cachedReport;
+  }
+
+  /** Notes from discovery (skipped Applications, ApplicationSets...). */
+  notes(): string[] {
+    return this.discoveryNotes;
+  }
+
+  private changed(): void {
+    this.cachedReport = undefined;
+    if (!this.listeners.size) return;
+    clearTimeout(this.notifyTimer);
+    this.notifyTimer = setTimeout(() => {
+      const r = this.report();
+      for (const l of this.listeners) {
+        try { l(r); } catch (err) { this.log(`change listener failed: ${(err as Error).message}`); }
+      }
+    }, this.opts.debounceMs);
+  }
+
+  private findDesired(ref: ObjectRef): { state: AppState; desired: DesiredObject } | undefined {
+    const key = refKey(ref);
+    for (const name of this.desiredIndex.get(key) ?? []) {
+      const state = this.appStates.get(name);
+      const desired = state?.desired.get(key);
+      if (state && desired) return { state, desired };
+    }
+    return undefined;
+  }
+
+  desired(ref: ObjectRef): DesiredObject | undefined {
+    return this.findDesired(ref)?.desired;
+  }
+
+  private comparisonOf(ref: ObjectRef): ResourceComparison | undefined {
+    const key = refKey(ref);
+    for (const state of this.appStates.values()) {
+      const c = state.comparisons.get(key);
+      if (c && 'desiredNormalized' in c) return c as ResourceComparison;
+    }
+    return undefined;
+  }
+
+  desiredNormalized(ref: ObjectRef): KubeObject | undefined {
+    const c = this.comparisonOf(ref);
+    if (c?.desiredNormalized) return c.desiredNormalized;
+    const d = this.desired(ref);
+    if (!d) return undefined;
+    const n = normalizeObject(d.object);
+    maskSecrets(n);
+    return n;
+  }
+
+  liveNormalized(ref: ObjectRef): KubeObject | undefined {
+    const c = this.comparisonOf(ref);
+    if (c?.liveNormalized) return c.liveNormalized;
+    const live = this.live?.get(refKey(ref));
+    if (!live) return undefined;
+    const n = normalizeObject(live);
+    maskSecrets(n);
+    return n;
+  }
+
+  /** Hover lookup: which resource field is declared on this line, and its drift. A pure map read. */
+  locate(file: string, line: number): Located | undefined {
+    const entries = this.lineIndex.get(path.resolve(file))?.get(line);
+    if (!entries?.length) return undefined;
+    let best: { entry: LineEntry; state: AppState; resource: ResourceDrift; drift?: FieldDrift; c: ResourceComparison | undefined } | undefined;
+    for (const entry of entries) {
+      const state = this.appStates.get(entry.app);
+      const c = state?.comparisons.get(entry.key);
+      if (!state || !c) continue;
+      const drift = c.resource.drift.find((d) => d.path === entry.pointer)
+        ?? c.resource.drift.find((d) => d.path.startsWith(entry.pointer + '/') && d.source?.line === line && d.source.file === path.resolve(file));
+      const better = !best || (!!drift && !best.drift) || (!!drift === !!best.drift && entry.depth > best.entry.depth);
+      if (better) best = { entry, state, resource: c.resource, drift, c: 'desiredNormalized' in c ? (c as ResourceComparison) : undefined };
+    }
+    if (!best) return undefined;
+    const segments = fromPointer(best.entry.pointer);
+    const desiredValue = best.drift && best.drift.path === best.entry.pointer ? best.drift.desired : getAt(best.c?.desiredNormalized, segments);
+    const liveValue = best.drift && best.drift.path === best.entry.pointer ? best.drift.live : getAt(best.c?.liveNormalized, segments);
+    return { app: best.state.report, resource: best.resource, pointer: best.entry.pointer, drift: best.drift, desiredValue, liveValue };
+  }
+}
