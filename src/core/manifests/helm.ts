@@ -75,6 +75,7 @@ function mergeLayer(target: Obj, layer: Obj, prefix: string, where: (key: string
     const at = where(key);
     if (isObj(v) && isObj(target[k])) {
       if (at) sources.set(key, at);
+      else sources.delete(key);
       mergeLayer(target[k] as Obj, v, key, where, sources);
       continue;
     }
@@ -87,6 +88,7 @@ function mergeLayer(target: Obj, layer: Obj, prefix: string, where: (key: string
 function recordAll(v: unknown, key: string, where: (key: string) => SourceLocation | undefined, sources: Map<string, SourceLocation>): void {
   const at = where(key);
   if (at) sources.set(key, at);
+  else sources.delete(key); // overridden from somewhere we cannot point at: no stale location
   if (Array.isArray(v)) v.forEach((item, i) => recordAll(item, childKey(key, i), where, sources));
   else if (isObj(v)) for (const [k, child] of Object.entries(v)) recordAll(child, childKey(key, k), where, sources);
 }
@@ -400,7 +402,7 @@ export async function renderHelm(app: App, tools: RenderTools): Promise<RenderRe
       run(helm, helmArgs(app, userFiles, extra), { cwd: app.path, timeoutMs, env }),
       run(helm, helmArgs(app, [bothFile]), { cwd: app.path, timeoutMs: Math.min(timeoutMs ?? 30_000, 30_000), env }),
     ]);
-    if (!real.ok) return { app, objects: [], inputs, error: `helm template failed: ${real.message.replace(/^Error: /, '')}` };
+    if (!real.ok) return { app, objects: [], inputs, error: `helm template failed: ${real.message.replace(/^Error: /, '').replace(/\n+Use --debug flag to render out invalid YAML\s*$/, '')}` };
     let docs: RenderedDoc[];
     try {
       docs = splitRendered(real.stdout);

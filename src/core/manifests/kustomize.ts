@@ -21,6 +21,8 @@ const asArr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 /** A resource as declared in a file, followed through the kustomization levels above it. */
 interface BaseObject {
   kind: string;
+  /** The object as declared. */
+  object: KubeObject;
   /** Every name it had, innermost first; the last is its name after all prefixes/suffixes. */
   names: string[];
   namespace?: string;
@@ -212,6 +214,7 @@ function loadLevel(dir: string, seen: Set<string>): Level {
 function newBase(obj: KubeObject, source: SourceLocation, fieldSources: Map<string, SourceLocation>): BaseObject {
   return {
     kind: obj.kind,
+    object: obj,
     names: [obj.metadata?.name ?? ''],
     namespace: obj.metadata?.namespace,
     source,
@@ -283,7 +286,9 @@ function mergeKeyIndex(list: unknown[], item: Obj): number {
 /** Map a strategic-merge patch onto the rendered object: each patched value -> its patch line. */
 function mapSmp(patchValue: unknown, rendered: unknown, patchPointer: string, renderedPointer: string, sources: Map<string, SourceLocation>, out: Map<string, SourceLocation>, top: boolean): void {
   const at = sources.get(patchPointer);
-  if (!top && at) out.set(renderedPointer, at);
+  // leaves take the patch's line; containers keep the base's unless new
+  const container = patchValue !== null && typeof patchValue === 'object';
+  if (!top && at && (!container || !out.has(renderedPointer))) out.set(renderedPointer, at);
   const p = asObj(patchValue);
   if (p) {
     const r = asObj(rendered);
@@ -299,7 +304,10 @@ function mapSmp(patchValue: unknown, rendered: unknown, patchPointer: string, re
         }
         continue;
       }
-      mapSmp(p[key], r?.[key], `${patchPointer}/${pointerEscape(key)}`, `${renderedPointer}/${pointerEscape(key)}`, sources, out, false);
+      const childPointer = `${renderedPointer}/${pointerEscape(key)}`;
+      // a list item's merge key only identifies the item: it stays where the base declares it
+      if (MERGE_KEYS.includes(key) && /\/\d+$/.test(renderedPointer) && out.has(childPointer)) continue;
+      mapSmp(p[key], r?.[key], `${patchPointer}/${pointerEscape(key)}`, childPointer, sources, out, false);
     }
     return;
   }
@@ -364,6 +372,24 @@ function imageName(ref: string): string {
   return name;
 }
 
+/** Base lines onto the rendered object, matching list items by merge key (patches may reorder lists). */
+function mapBase(rendered: unknown, base: unknown, rp: string, bp: string, sources: Map<string, SourceLocation>, out: Map<string, SourceLocation>): void {
+  const loc = sources.get(bp);
+  if (loc) out.set(rp, loc);
+  if (Array.isArray(rendered) && Array.isArray(base)) {
+    rendered.forEach((item, i) => {
+      const o = asObj(item);
+      let j = o ? mergeKeyIndex(base, o) : base.indexOf(item);
+      if (j < 0 && !o) j = i < base.length ? i : -1;
+      if (j >= 0) mapBase(item, base[j], `${rp}/${i}`, `${bp}/${j}`, sources, out);
+    });
+    return;
+  }
+  const r = asObj(rendered);
+  const b = asObj(base);
+  if (r && b) for (const k of Object.keys(r)) if (k in b) mapBase(r[k], b[k], `${rp}/${pointerEscape(k)}`, `${bp}/${pointerEscape(k)}`, sources, out);
+}
+
 function collectPointers(value: unknown, pointer: string, out: string[]): void {
   out.push(pointer);
   if (Array.isArray(value)) value.forEach((v, i) => collectPointers(v, `${pointer}/${i}`, out));
@@ -375,10 +401,7 @@ function sourceMapFor(rendered: KubeObject, base: BaseObject, argoImages: { name
   const out = new Map<string, SourceLocation>();
   const pointers: string[] = [];
   collectPointers(rendered, '', pointers);
-  for (const p of pointers) {
-    const loc = base.fieldSources.get(p);
-    if (loc) out.set(p, loc);
-  }
+  mapBase(rendered, base.object, '', '', base.fieldSources, out);
   if (!out.has('')) out.set('', base.source);
   for (const o of base.overrides) out.set(o.pointer, o.at);
   for (const rule of base.labelRules) {

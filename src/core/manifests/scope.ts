@@ -1,8 +1,9 @@
-// Which kinds are cluster-scoped (no namespace is added to them). B2's schema (src/core/k8s/schema.ts)
-// is the full truth for built-in kinds once present; this list covers the common cluster-scoped kinds
-// so rendering does not depend on it. CRDs rendered alongside add their own kinds (spec.scope).
+// Which kinds are cluster-scoped (no namespace is added to them): B2's schema (src/core/k8s/schema.ts)
+// for built-in kinds, this list for well-known CRD kinds (cert-manager, Gateway API, ...), and CRDs
+// rendered in the same app (spec.scope).
 import type { KubeObject } from '../model';
 import { groupOf } from '../model';
+import { BUILTIN_KINDS } from '../k8s/schema';
 
 const CLUSTER_SCOPED = new Set([
   '/Namespace', '/Node', '/PersistentVolume', '/ComponentStatus',
@@ -19,18 +20,20 @@ const CLUSTER_SCOPED = new Set([
   'resource.k8s.io/DeviceClass',
 ]);
 
-type SchemaModule = { BUILTIN_KINDS?: { group: string; kind: string; namespaced: boolean }[] };
 let builtin: Map<string, boolean> | undefined;
 
-/** Use B2's BUILTIN_KINDS when it exists (loaded once, lazily, without a compile-time dependency). */
+/** B2's BUILTIN_KINDS, indexed once. */
+function builtinScopes(): Map<string, boolean> {
+  if (!builtin) {
+    builtin = new Map();
+    for (const k of BUILTIN_KINDS) builtin.set(`${k.group}/${k.kind}`, k.namespaced);
+  }
+  return builtin;
+}
+
+/** Kept for callers that awaited it before the schema was a static import. */
 export async function loadBuiltinScopes(): Promise<void> {
-  if (builtin) return;
-  builtin = new Map();
-  try {
-    const spec = '../k8s/schema';
-    const mod = (await import(/* @vite-ignore */ spec)) as SchemaModule;
-    for (const k of mod.BUILTIN_KINDS ?? []) builtin.set(`${k.group}/${k.kind}`, k.namespaced);
-  } catch { /* not there yet: the built-in list above is used */ }
+  builtinScopes();
 }
 
 /** `extra` = group/Kind -> namespaced, from CRDs rendered in the same app. */
@@ -38,7 +41,7 @@ export function isNamespaced(obj: Pick<KubeObject, 'apiVersion' | 'kind'>, extra
   const key = `${groupOf(obj.apiVersion)}/${obj.kind}`;
   const fromCrd = extra?.get(key);
   if (fromCrd !== undefined) return fromCrd;
-  const fromSchema = builtin?.get(key);
+  const fromSchema = builtinScopes().get(key);
   if (fromSchema !== undefined) return fromSchema;
   return !CLUSTER_SCOPED.has(key);
 }

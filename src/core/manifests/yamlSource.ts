@@ -81,7 +81,8 @@ function build(node: unknown, pointer: string, line: number, ctx: WalkContext, d
     for (const pair of target.items) {
       const keyNode = pair.key as YamlNode | null;
       const key = isScalar(keyNode) ? String(keyNode.value) : keyNode && typeof keyNode === 'object' && 'toJSON' in keyNode ? JSON.stringify((keyNode as { toJSON(): unknown }).toJSON()) : String(keyNode);
-      if (key === '<<' && (isAlias(pair.value) || isMap(pair.value) || isSeq(pair.value))) {
+      const isMergeKey = isScalar(keyNode) && (typeof keyNode.value === 'symbol' || keyNode.value === '<<');
+      if (isMergeKey && (isAlias(pair.value) || isMap(pair.value) || isSeq(pair.value))) {
         // merge key: the merged maps' fields belong to this object unless it sets them itself
         const merged = isAlias(pair.value) ? pair.value.resolve(ctx.doc) : pair.value;
         const sources = isSeq(merged) ? merged.items.map((i) => (isAlias(i) ? i.resolve(ctx.doc) : i)) : [merged];
