@@ -1,0 +1,332 @@
+// Git workflows against real git repositories with a bare remote in temp dirs (no cluster needed):
+// tag bumps through a plain manifest, Kustomize images: and Helm values change exactly one line;
+// the author's other staged/unstaged work survives bump, revert and a push that has to be replayed.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bumpImage, BumpError } from '../../src/core/git/bump';
+import { revertCommits, rollbackPaths, RevertConflictError } from '../../src/core/git/revert';
+import { pushCurrentBranch, PushError } from '../../src/core/git/push';
+import { repoFingerprint, LocalChangesError, historyOf } from '../../src/core/git/repo';
+import { helmPath, kubectlPath, projectRoot } from '../support/tools';
+
+const tools = { helmPath: helmPath(), kubectlPath: kubectlPath(), trusted: true };
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+}
+
+const FILES: Record<string, string> = {
+  'apps/web/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/acme/web:1.0.0 # pinned by release
+`,
+  'apps/api/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
+  'apps/api/base/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: "ghcr.io/acme/api:1.0.0"
+`,
+  'apps/api/overlays/prod/kustomization.yaml': `# production overlay
+resources:
+  - ../../base
+images:
+  - name: ghcr.io/acme/api
+    newTag: "2.1.0"   # release train
+`,
+  'charts/podinfo/Chart.yaml': 'apiVersion: v2\nname: podinfo\nversion: 0.1.0\n',
+  'charts/podinfo/values.yaml': `# podinfo defaults
+replicaCount: 1
+image:
+  repository: ghcr.io/stefanprodan/podinfo
+  tag: 6.5.0 # upstream
+`,
+  'charts/podinfo/templates/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector: {matchLabels: {app: podinfo}}
+  template:
+    metadata: {labels: {app: podinfo}}
+    spec:
+      containers:
+        - name: podinfo
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+`,
+  'README.md': 'manifests\n',
+};
+
+let tmp: string;
+let counter = 0;
+
+/** A fresh clone of a fresh bare remote holding FILES, with an upstream. */
+function newRepo(): { work: string; remote: string } {
+  const dir = path.join(tmp, `r${++counter}`);
+  const remote = path.join(dir, 'remote.git');
+  const work = path.join(dir, 'work');
+  fs.mkdirSync(dir, { recursive: true });
+  git(dir, 'init', '-q', '--bare', '-b', 'main', remote);
+  git(dir, 'clone', '-q', remote, work);
+  git(work, 'config', 'user.name', 'Author');
+  git(work, 'config', 'user.email', 'author@example.com');
+  git(work, 'checkout', '-q', '-b', 'main');
+  for (const [f, text] of Object.entries(FILES)) {
+    fs.mkdirSync(path.dirname(path.join(work, f)), { recursive: true });
+    fs.writeFileSync(path.join(work, f), text);
+  }
+  git(work, 'add', '-A');
+  git(work, 'commit', '-q', '-m', 'initial manifests');
+  git(work, 'push', '-q', '-u', 'origin', 'main');
+  return { work, remote };
+}
+
+/** The author's own work in progress: a staged new file, a staged edit, an unstaged edit. */
+function authorWork(work: string): void {
+  fs.writeFileSync(path.join(work, 'NOTES.md'), 'staged, not for the bump\n');
+  fs.appendFileSync(path.join(work, 'README.md'), 'staged edit\n');
+  git(work, 'add', 'NOTES.md', 'README.md');
+  fs.appendFileSync(path.join(work, 'README.md'), 'unstaged edit on top\n');
+}
+
+function assertAuthorWorkIntact(work: string): void {
+  const status = git(work, 'status', '--porcelain');
+  assert.match(status, /^A  NOTES\.md$/m, `NOTES.md still staged:\n${status}`);
+  assert.match(status, /^MM README\.md$/m, `README.md staged + unstaged:\n${status}`);
+  assert.equal(fs.readFileSync(path.join(work, 'README.md'), 'utf8'), 'manifests\nstaged edit\nunstaged edit on top\n');
+  assert.equal(git(work, 'show', ':README.md'), 'manifests\nstaged edit\n');
+  assert.equal(git(work, 'show', 'HEAD:README.md'), 'manifests\n', 'README.md never committed');
+  assert.throws(() => git(work, 'cat-file', '-e', 'HEAD:NOTES.md'), 'NOTES.md never committed');
+}
+
+/** The commit changes exactly one line of one file, and only the tag on it. */
+function assertOneLineTagDiff(work: string, commit: string, file: string, oldTag: string, newTag: string): void {
+  assert.equal(git(work, 'show', '--numstat', '--format=', commit).trim(), `1\t1\t${file}`);
+  const diff = git(work, 'show', '--format=', '-U0', commit);
+  const minus = diff.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---'));
+  const plus = diff.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'));
+  assert.equal(minus.length, 1);
+  assert.equal(plus.length, 1);
+  assert.equal(plus[0].slice(1), minus[0].slice(1).replace(oldTag, newTag));
+}
+
+before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-git-')); });
+after(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
+
+describe('bump', () => {
+  test('plain manifest: trailing comment kept, one-line commit, author work untouched', async () => {
+    const { work } = newRepo();
+    authorWork(work);
+    const before = git(work, 'rev-parse', 'HEAD').trim();
+    const r = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools });
+    assert.equal(r.app, 'web');
+    assert.equal(r.message, 'chore(web): bump ghcr.io/acme/web 1.0.0 -> 1.1.0');
+    assert.deepEqual(r.rolls, [{ workload: 'Deployment/default/web', container: 'web', from: 'ghcr.io/acme/web:1.0.0', to: 'ghcr.io/acme/web:1.1.0' }]);
+    assert.equal(git(work, 'rev-parse', 'HEAD~1').trim(), before);
+    assert.equal(git(work, 'log', '-1', '--format=%s').trim(), r.message);
+    assertOneLineTagDiff(work, 'HEAD', 'apps/web/deployment.yaml', '1.0.0', '1.1.0');
+    assert.match(fs.readFileSync(path.join(work, 'apps/web/deployment.yaml'), 'utf8'), /image: ghcr\.io\/acme\/web:1\.1\.0 # pinned by release\n/);
+    assert.doesNotMatch(git(work, 'status', '--porcelain'), /deployment\.yaml/, 'the edited file is committed and clean');
+    assertAuthorWorkIntact(work);
+  });
+
+  test('kustomize images: override the base: the overlay is edited, the base is not, and says why', async () => {
+    const { work } = newRepo();
+    const r = await bumpImage({ path: work, image: 'ghcr.io/acme/api', tag: '2.2.0', tools });
+    assert.equal(r.app, 'prod');
+    assert.equal(r.edited.length, 1);
+    assert.equal(path.relative(work, r.edited[0].file), 'apps/api/overlays/prod/kustomization.yaml');
+    assert.equal(r.edited[0].kind, 'kustomize-images');
+    assert.match(r.reason, /kustomize images: .* override the tag written in the base manifests/);
+    assert.ok(r.notEdited.some((n) => path.relative(work, n.file) === 'apps/api/base/deployment.yaml' && /overridden/.test(n.why)), JSON.stringify(r.notEdited));
+    assert.equal(r.oldTag, '2.1.0');
+    assert.deepEqual(r.rolls.map((x) => `${x.workload} ${x.from} -> ${x.to}`), ['Deployment/default/api ghcr.io/acme/api:2.1.0 -> ghcr.io/acme/api:2.2.0']);
+    assertOneLineTagDiff(work, 'HEAD', 'apps/api/overlays/prod/kustomization.yaml', '2.1.0', '2.2.0');
+    assert.match(fs.readFileSync(path.join(work, 'apps/api/overlays/prod/kustomization.yaml'), 'utf8'), /newTag: "2\.2\.0"   # release train\n/);
+  });
+
+  test('helm values: image.tag in values.yaml, comment kept', async () => {
+    const { work } = newRepo();
+    const r = await bumpImage({ path: work, image: 'ghcr.io/stefanprodan/podinfo', tag: '6.6.0', tools });
+    assert.equal(r.app, 'podinfo');
+    assert.equal(r.edited[0].valuesKey, 'image.tag');
+    assert.deepEqual(r.rolls.map((x) => x.to), ['ghcr.io/stefanprodan/podinfo:6.6.0']);
+    assertOneLineTagDiff(work, 'HEAD', 'charts/podinfo/values.yaml', '6.5.0', '6.6.0');
+    assert.match(fs.readFileSync(path.join(work, 'charts/podinfo/values.yaml'), 'utf8'), /  tag: 6\.6\.0 # upstream\n/);
+  });
+
+  test('dry run commits nothing and writes nothing; invalid tags and unknown images are refused', async () => {
+    const { work } = newRepo();
+    authorWork(work);
+    const fp = await repoFingerprint(work);
+    const r = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '9.9.9', tools, dryRun: true });
+    assert.equal(r.commit, undefined);
+    assert.match(r.diff, /^-\s+image: ghcr\.io\/acme\/web:1\.0\.0 # pinned by release$/m);
+    assert.match(r.diff, /^\+\s+image: ghcr\.io\/acme\/web:9\.9\.9 # pinned by release$/m);
+    assert.deepEqual(await repoFingerprint(work), fp);
+    await assert.rejects(bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '-bad', tools }), /not a valid image tag/);
+    await assert.rejects(bumpImage({ path: work, image: 'ghcr.io/acme/nope', tag: '1.0', tools }), (e: Error) => e instanceof BumpError && /renders image ghcr\.io\/acme\/nope/.test(e.message));
+    await assert.rejects(bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.0.0', tools }), /already renders/);
+    assert.deepEqual(await repoFingerprint(work), fp);
+  });
+
+  test('the file to edit has local changes: refused, nothing changed', async () => {
+    const { work } = newRepo();
+    fs.appendFileSync(path.join(work, 'apps/web/deployment.yaml'), '# my local note\n');
+    const fp = await repoFingerprint(work);
+    await assert.rejects(bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.2.0', tools }),
+      (e: Error) => /uncommitted changes to apps\/web\/deployment\.yaml/.test(e.message));
+    assert.deepEqual(await repoFingerprint(work), fp);
+  });
+});
+
+describe('revert', () => {
+  test('revert of the last bump: a real revert commit, staged work stays staged', async () => {
+    const { work } = newRepo();
+    const bump = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools });
+    authorWork(work);
+    const r = await revertCommits(work, [bump.commit!]);
+    assert.equal(r.commits.length, 1);
+    assert.equal(git(work, 'log', '-1', '--format=%s').trim(), `Revert "${bump.message}"`);
+    assert.match(git(work, 'log', '-1', '--format=%b'), new RegExp(`This reverts commit ${bump.commit}`));
+    assertOneLineTagDiff(work, 'HEAD', 'apps/web/deployment.yaml', '1.1.0', '1.0.0');
+    assert.equal(fs.readFileSync(path.join(work, 'apps/web/deployment.yaml'), 'utf8'), FILES['apps/web/deployment.yaml']);
+    assertAuthorWorkIntact(work);
+    assert.ok(!fs.existsSync(path.join(work, '.git/REVERT_HEAD')));
+  });
+
+  test('a conflicting revert changes nothing: HEAD, index, working tree, no REVERT_HEAD', async () => {
+    const { work } = newRepo();
+    const first = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools });
+    await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.2.0', tools });
+    authorWork(work);
+    const fp = await repoFingerprint(work);
+    const indexHash = execFileSync('sha256sum', [path.join(work, '.git/index')], { encoding: 'utf8' }).split(' ')[0];
+    await assert.rejects(revertCommits(work, [first.commit!]), (e: Error) => e instanceof RevertConflictError
+      && /conflicts with later changes to apps\/web\/deployment\.yaml/.test(e.message) && /nothing was changed/.test(e.message));
+    assert.deepEqual(await repoFingerprint(work), fp);
+    assert.equal(execFileSync('sha256sum', [path.join(work, '.git/index')], { encoding: 'utf8' }).split(' ')[0], indexHash, 'index file byte-identical');
+    assert.ok(!fs.existsSync(path.join(work, '.git/REVERT_HEAD')));
+    assert.doesNotMatch(fs.readFileSync(path.join(work, 'apps/web/deployment.yaml'), 'utf8'), /<<<<<<<|>>>>>>>/);
+    assert.equal(git(work, 'worktree', 'list').trim().split('\n').length, 1, 'temporary worktree removed');
+    assertAuthorWorkIntact(work);
+  });
+
+  test('rollback of an app to an older revision reverts the later commits on its paths only', async () => {
+    const { work } = newRepo();
+    const base = git(work, 'rev-parse', 'HEAD').trim();
+    await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools });
+    await bumpImage({ path: work, image: 'ghcr.io/acme/api', tag: '2.2.0', tools });
+    await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.2.0', tools });
+    const r = await rollbackPaths(work, base, ['apps/web']);
+    assert.equal(r.commits.length, 2);
+    assert.equal(fs.readFileSync(path.join(work, 'apps/web/deployment.yaml'), 'utf8'), FILES['apps/web/deployment.yaml']);
+    assert.match(fs.readFileSync(path.join(work, 'apps/api/overlays/prod/kustomization.yaml'), 'utf8'), /2\.2\.0/, 'other app untouched');
+    const subjects = (await historyOf(work, [], { max: 2 })).map((c) => c.subject);
+    assert.deepEqual(subjects, ['Revert "chore(web): bump ghcr.io/acme/web 1.0.0 -> 1.1.0"', 'Revert "chore(web): bump ghcr.io/acme/web 1.1.0 -> 1.2.0"']);
+  });
+});
+
+describe('push', () => {
+  test('rejected because someone pushed first: replayed onto theirs, both commits on the remote, staged work intact', async () => {
+    const { work, remote } = newRepo();
+    const other = path.join(path.dirname(work), 'other');
+    git(path.dirname(work), 'clone', '-q', remote, other);
+    git(other, 'config', 'user.name', 'Other');
+    git(other, 'config', 'user.email', 'other@example.com');
+    fs.writeFileSync(path.join(other, 'charts/podinfo/values.yaml'), FILES['charts/podinfo/values.yaml'].replace('replicaCount: 1', 'replicaCount: 2'));
+    git(other, 'commit', '-q', '-am', 'scale podinfo');
+    git(other, 'push', '-q');
+    const bump = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools });
+    authorWork(work);
+    const steps: string[] = [];
+    const r = await pushCurrentBranch(work, (s) => steps.push(s));
+    assert.equal(r.rebased, true);
+    assert.ok(steps.some((s) => /moved: fetching and replaying/.test(s)), steps.join('\n'));
+    const remoteLog = git(remote, 'log', '--format=%s', 'main').trim().split('\n');
+    assert.deepEqual(remoteLog, [bump.message, 'scale podinfo', 'initial manifests']);
+    assert.equal(git(work, 'rev-parse', 'HEAD').trim(), git(remote, 'rev-parse', 'main').trim());
+    assert.match(fs.readFileSync(path.join(work, 'charts/podinfo/values.yaml'), 'utf8'), /replicaCount: 2/, 'their change reached the working tree');
+    assertAuthorWorkIntact(work);
+  });
+
+  test('a conflicting remote change: clear error, local commit kept, nothing else changed, never forced', async () => {
+    const { work, remote } = newRepo();
+    const other = path.join(path.dirname(work), 'other');
+    git(path.dirname(work), 'clone', '-q', remote, other);
+    git(other, 'config', 'user.name', 'Other');
+    git(other, 'config', 'user.email', 'other@example.com');
+    fs.writeFileSync(path.join(other, 'apps/web/deployment.yaml'), FILES['apps/web/deployment.yaml'].replace('1.0.0', '1.0.1'));
+    git(other, 'commit', '-q', '-am', 'hotfix web');
+    git(other, 'push', '-q');
+    const theirs = git(remote, 'rev-parse', 'main').trim();
+    const bump = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools });
+    const fp = await repoFingerprint(work);
+    await assert.rejects(pushCurrentBranch(work), (e: Error) => e instanceof PushError && /conflict with yours in apps\/web\/deployment\.yaml/.test(e.message) && /is kept/.test(e.message));
+    assert.deepEqual(await repoFingerprint(work), fp);
+    assert.equal(git(work, 'rev-parse', 'HEAD').trim(), bump.commit);
+    assert.equal(git(remote, 'rev-parse', 'main').trim(), theirs, 'remote untouched');
+  });
+
+  test('no upstream / detached HEAD: clear messages, commit kept', async () => {
+    const { work } = newRepo();
+    git(work, 'checkout', '-q', '-b', 'topic');
+    await assert.rejects(pushCurrentBranch(work), /branch topic has no upstream: run `git push -u <remote> topic`/);
+    git(work, 'checkout', '-q', '--detach');
+    const r = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools });
+    assert.equal(git(work, 'rev-parse', 'HEAD').trim(), r.commit, 'a bump on a detached HEAD moves HEAD');
+    await assert.rejects(pushCurrentBranch(work), new RegExp(`HEAD is detached.*${r.commit!.slice(0, 7)} is kept`));
+  });
+});
+
+describe('CLI', () => {
+  const cli = (cwd: string, ...args: string[]) => spawnSync(process.execPath, ['--import', pathToFileURL(path.join(projectRoot, 'node_modules/tsx/dist/loader.mjs')).href, path.join(projectRoot, 'src/cli.ts'), ...args],
+    { cwd, encoding: 'utf8', env: { ...process.env, GITOPS_TEST_NO_COLOR: '1' }, timeout: 120_000 });
+
+  test('images --output json lists file, line, image, tag, kind and the workloads each feeds', () => {
+    const { work } = newRepo();
+    const r = cli(work, 'images', '--output', 'json', '--helm-path', tools.helmPath, '--kubectl-path', tools.kubectlPath);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { declarations: { file: string; line: number; image: string; tag: string; kind: string; feeds: string[] }[] };
+    const find = (file: string) => out.declarations.find((d) => d.file === file)!;
+    assert.deepEqual({ ...find('apps/web/deployment.yaml') }, { ...find('apps/web/deployment.yaml'), line: 12, image: 'ghcr.io/acme/web', tag: '1.0.0', kind: 'container', feeds: ['web: Deployment/default/web[web]'] });
+    assert.deepEqual(find('apps/api/overlays/prod/kustomization.yaml').feeds, ['prod: Deployment/default/api[api]']);
+    assert.equal(find('apps/api/overlays/prod/kustomization.yaml').line, 6);
+    assert.deepEqual(find('apps/api/base/deployment.yaml').feeds, [], 'overridden by the overlay');
+    assert.equal(find('charts/podinfo/values.yaml').kind, 'helm-values');
+    assert.deepEqual(find('charts/podinfo/values.yaml').feeds, ['podinfo: Deployment/default/podinfo[podinfo]']);
+  });
+
+  test('bump prints what will roll and commits; a bad tag exits 2', () => {
+    const { work } = newRepo();
+    const r = cli(work, 'bump', 'ghcr.io/acme/api', '2.3.0', '--kubectl-path', tools.kubectlPath);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /will roll:\n  Deployment\/default\/api \[api\]: ghcr\.io\/acme\/api:2\.1\.0 -> ghcr\.io\/acme\/api:2\.3\.0/);
+    assert.match(r.stdout, /committed [0-9a-f]{7} chore\(prod\): bump ghcr\.io\/acme\/api 2\.1\.0 -> 2\.3\.0/);
+    const bad = cli(work, 'bump', 'ghcr.io/acme/api', 'no/slash');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /not a valid image tag/);
+  });
+});
