@@ -119,7 +119,7 @@ function argoSourceToApp(source: Obj, base: Omit<App, 'path' | 'renderer'>, dir:
     if (valueFiles.length) {
       opts.valueFiles = valueFiles.map((f) => {
         const m = /^\$([^/]+)\/(.*)$/.exec(f);
-        if (m && refs.has(m[1])) return path.join(refs.get(m[1])!, m[2]);
+        if (m && refs.has(m[1])) return resolveSourceFile(m[2], refs.get(m[1])!);
         return path.resolve(dir, f);
       });
     }
@@ -177,7 +177,7 @@ export function appsFromArgoApplication(obj: KubeObject, sourceRoot: string, def
   const refs = new Map<string, string>();
   for (const s of sources) {
     // a `ref:` source is a values-file repository; the workspace is taken to be that repository
-    if (asStr(s.ref)) refs.set(asStr(s.ref)!, resolveSourcePath(asStr(s.path) ?? '.', sourceRoot) ?? sourceRoot);
+    if (asStr(s.ref)) refs.set(asStr(s.ref)!, (asStr(s.path) && resolveSourcePath(asStr(s.path), sourceRoot)) || sourceRoot);
   }
   const apps: App[] = [];
   sources.forEach((source, i) => {
@@ -518,7 +518,12 @@ export async function discoverApps(root: string): Promise<DiscoverResult> {
     } else {
       const own = folder.manifestFiles.filter((f) => !filesIncluded.has(f) && !coveredFiles.has(f));
       if (own.length === 0) continue;
-      if (!(await holdsKubernetesObjects(own))) continue;
+      const holds = await holdsKubernetesObjects(own);
+      if (holds === 'none') continue;
+      if (holds === 'definitions') {
+        notes.push(`${path.relative(absRoot, dir) || '.'}: holds only Argo CD / Flux definitions and no definition points at it: not an app of its own`);
+        continue;
+      }
       origin = 'plain-manifests';
       renderer = 'directory';
     }
@@ -537,15 +542,23 @@ export async function discoverApps(root: string): Promise<DiscoverResult> {
   return { apps, errors, notes };
 }
 
-async function holdsKubernetesObjects(files: string[]): Promise<boolean> {
+/** GitOps agents' own kinds: a folder of only these is the agent's configuration, not an app. */
+function isAgentDefinition(apiVersion: string): boolean {
+  const group = apiVersion.split('/')[0];
+  return group === 'argoproj.io' || group.endsWith('.fluxcd.io') || group === 'kustomize.config.k8s.io';
+}
+
+async function holdsKubernetesObjects(files: string[]): Promise<'objects' | 'definitions' | 'none'> {
+  let definitions = false;
   for (const file of files) {
     try {
       const parsed = parseManifests(await fsp.readFile(file, 'utf8'), file);
-      if (parsed.objects.some((o) => !o.object.apiVersion.startsWith('kustomize.config.k8s.io/'))) return true;
-      if (parsed.errors.length) return true; // broken YAML in a manifest folder is still that folder's app (it reports the error)
+      if (parsed.objects.some((o) => !isAgentDefinition(o.object.apiVersion))) return 'objects';
+      if (parsed.objects.length) definitions = true;
+      if (parsed.errors.length) return 'objects'; // broken YAML in a manifest folder is still that folder's app (it reports the error)
     } catch { /* unreadable: not an app */ }
   }
-  return false;
+  return definitions ? 'definitions' : 'none';
 }
 
 async function appOfAppsNote(chartDir: string, root: string): Promise<string | undefined> {
