@@ -516,7 +516,6 @@ export class Engine {
     if (sync === 'Unknown' && !renderFailed && render && resources.some((r) => r.status === 'OutOfSync' || r.status === 'Missing' || r.status === 'Extra')) sync = 'OutOfSync';
     const messages: string[] = [];
     if (render?.error) messages.push(render.error);
-    if (!render?.error && this.clusterReason()) messages.push(this.clusterReason()!);
     messages.push(...errors);
     state.report = {
       name: state.app.name, path: state.app.path, renderer: state.app.renderer, origin: state.app.origin, namespace: state.app.namespace,

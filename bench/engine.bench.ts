@@ -1,0 +1,252 @@
+// Engine benchmark (`npm run bench`, or `node --import tsx bench/engine.bench.ts`).
+// A fleet of 20 apps x 100 objects (2,000) is generated in a temp dir, applied to the sandbox by
+// server-side apply as argocd-controller, one object is drifted, and then, in one run:
+//   - full CLI diff, cold (child process, dist/cli.cjs), time + peak RSS, findings
+//   - `kubectl diff --server-side -R -f` on the same objects and server, time + findings
+//   - engine-only full compare, incremental re-compare after one file edit and after one watch event
+//   - live cache memory for 10,000 objects
+// Targets: CLI >= 20x faster than kubectl diff with the same findings; incremental < 20 ms;
+// 10k live objects < 300 MB. Prints figures as measured, target met or not.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { cliPath, startSandbox } from '../test/support/sandbox';
+import { helmPath } from '../test/support/tools';
+
+const APPS = Number(process.env.BENCH_APPS ?? 20);
+const PER_APP = Number(process.env.BENCH_PER_APP ?? 100);
+const LIVE_TARGET = Number(process.env.BENCH_LIVE_OBJECTS ?? 10_000);
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+function deployment(app: number, i: number): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: svc-${i}
+  namespace: fleet-${app}
+  labels:
+    app: svc-${i}
+    team: team-${app % 5}
+spec:
+  replicas: ${1 + (i % 3)}
+  selector:
+    matchLabels:
+      app: svc-${i}
+  template:
+    metadata:
+      labels:
+        app: svc-${i}
+    spec:
+      containers:
+        - name: app
+          image: registry.example/fleet/svc-${i}:1.${app}.${i}
+          ports:
+            - containerPort: 8080
+          env:
+            - name: APP
+              value: "${app}"
+            - name: INDEX
+              value: "${i}"
+          resources:
+            limits:
+              cpu: 0.5
+              memory: 256Mi
+            requests:
+              cpu: 100m
+              memory: 128Mi
+`;
+}
+
+function service(app: number, i: number): string {
+  return `apiVersion: v1
+kind: Service
+metadata:
+  name: svc-${i}
+  namespace: fleet-${app}
+spec:
+  selector:
+    app: svc-${i}
+  ports:
+    - name: http
+      port: 80
+      targetPort: 8080
+`;
+}
+
+function configMap(app: number, i: number): string {
+  return `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg-${i}
+  namespace: fleet-${app}
+data:
+  LOG_LEVEL: info
+  FEATURE_${i}: "on"
+`;
+}
+
+/** 20 apps x 100 objects: per app 40 Deployments, 40 Services, 20 ConfigMaps, one file per object. */
+function generateFleet(root: string): void {
+  for (let a = 0; a < APPS; a++) {
+    const dir = path.join(root, `app-${String(a).padStart(2, '0')}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const deployments = Math.round(PER_APP * 0.4);
+    const services = Math.round(PER_APP * 0.4);
+    const configs = PER_APP - deployments - services;
+    for (let i = 0; i < deployments; i++) fs.writeFileSync(path.join(dir, `deploy-${i}.yaml`), deployment(a, i));
+    for (let i = 0; i < services; i++) fs.writeFileSync(path.join(dir, `svc-${i}.yaml`), service(a, i));
+    for (let i = 0; i < configs; i++) fs.writeFileSync(path.join(dir, `cfg-${i}.yaml`), configMap(a, i));
+  }
+}
+
+function timed<T>(fn: () => T): { ms: number; value: T } {
+  const t0 = performance.now();
+  const value = fn();
+  return { ms: performance.now() - t0, value };
+}
+
+async function timedAsync<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t0, value };
+}
+
+/** POST objects straight to the API server (SSA), many at a time: faster than kubectl for 8,000 objects. */
+async function applyMany(server: string, token: string, ca: string, objects: { path: string; body: string }[], concurrency = 16): Promise<void> {
+  const agent = new https.Agent({ ca, keepAlive: true, maxSockets: concurrency });
+  let next = 0;
+  const one = (o: { path: string; body: string }) => new Promise<void>((resolve, reject) => {
+    const req = https.request(`${server}${o.path}?fieldManager=argocd-controller&force=true`, {
+      method: 'PATCH', agent,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/apply-patch+yaml', 'content-length': Buffer.byteLength(o.body) },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode! < 300 ? resolve() : reject(new Error(`${o.path}: ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < objects.length) await one(objects[next++]);
+  }));
+  agent.destroy();
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, string | number> = {};
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-bench-fleet-'));
+  generateFleet(root);
+  console.log(`fleet: ${APPS} apps x ${PER_APP} objects in ${root}`);
+  const cli = cliPath();
+  const sb = await startSandbox({ agent: false });
+  try {
+    // Namespaces, then the fleet by server-side apply as argocd-controller.
+    const nsYaml = Array.from({ length: APPS }, (_, a) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: fleet-${a}\n`).join('---\n');
+    sb.kubectl(['apply', '-f', '-'], { input: nsYaml });
+    const applied = timed(() => sb.kubectl(['apply', '--server-side', '--field-manager', 'argocd-controller', '-R', '-f', root], { timeoutMs: 900_000 }));
+    if (applied.value.status !== 0) throw new Error(`apply failed: ${applied.value.stderr.slice(0, 2000)}`);
+    console.log(`applied ${APPS * PER_APP} objects with kubectl apply --server-side in ${(applied.ms / 1000).toFixed(1)} s`);
+
+    // One drift.
+    sb.kubectl(['scale', 'deployment/svc-3', '-n', 'fleet-7', '--replicas=9']);
+
+    // Full CLI diff, cold: a fresh node process, peak RSS by /usr/bin/time.
+    const cliRun = timed(() => spawnSync('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, cli, 'diff', root, '--kubeconfig', sb.kubeconfig, '--output', 'json', '--helm-path', helmPath()],
+      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 600_000 }));
+    const cliRss = Number(/maxrss_kb=(\d+)/.exec(cliRun.value.stderr)?.[1] ?? 0) / 1024;
+    const cliReport = JSON.parse(cliRun.value.stdout) as { apps: { resources: { kind: string; namespace: string; name: string; status: string }[] }[] };
+    const cliFindings = cliReport.apps.flatMap((a) => a.resources.filter((r) => r.status !== 'Synced').map((r) => `${r.kind}/${r.namespace}/${r.name}`)).sort();
+    results['cli diff (cold, 2,000 objects)'] = `${cliRun.ms.toFixed(0)} ms, exit ${cliRun.value.status}, peak RSS ${cliRss.toFixed(0)} MB, findings ${cliFindings.join(' ') || 'none'}`;
+
+    // kubectl diff on the same objects and server.
+    const kd = timed(() => sb.kubectl(['diff', '--server-side', '--field-manager', 'argocd-controller', '--force-conflicts', '-R', '-f', root], { timeoutMs: 1_800_000 }));
+    const kdFindings = [...kd.value.stdout.matchAll(/^diff -u -N \S*\/(\S+?)\s/gm)].map((m) => m[1]);
+    const kdObjects = [...new Set(kd.value.stdout.split('\n').filter((l) => l.startsWith('+++ ')).map((l) => path.basename(l.slice(4).split(/\s/)[0])))];
+    results['kubectl diff --server-side -R -f (same objects)'] = `${kd.ms.toFixed(0)} ms, exit ${kd.value.status}, findings ${(kdObjects.length ? kdObjects : kdFindings).join(' ') || 'none'}`;
+    results['speedup (kubectl diff / cli diff)'] = `${(kd.ms / cliRun.ms).toFixed(1)}x (target >= 20x)`;
+
+    // Engine-only, in process, watching.
+    const { Engine } = await import('../src/core/engine');
+    const engine = Engine.create({ root, kubeconfig: sb.kubeconfig, watch: true, debounceMs: 0 });
+    const started = await timedAsync(() => engine.start());
+    results['engine start (discover + render + list + compare)'] = `${started.ms.toFixed(0)} ms (discover ${engine.timings.discover?.toFixed(0)} ms, render ${engine.timings.render?.toFixed(0)} ms, list ${engine.timings.list?.toFixed(0)} ms)`;
+    results['engine full compare (2,000 objects)'] = `${engine.timings.compare!.toFixed(1)} ms`;
+    const fullAgain: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await engine.fileChanged(path.join(root, 'no-such-file.yaml'));
+      const t = timed(() => (engine as unknown as { compareAll(): void }).compareAll());
+      fullAgain.push(t.ms);
+    }
+    results['engine full compare, warm (min of 3)'] = `${Math.min(...fullAgain).toFixed(1)} ms`;
+
+    // One file edit.
+    const file = path.join(root, 'app-03', 'deploy-5.yaml');
+    const edits: { total: number; render: number; compare: number }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const text = fs.readFileSync(file, 'utf8').replace(/replicas: \d+/, `replicas: ${10 + i}`);
+      fs.writeFileSync(file, text);
+      await engine.fileChanged(file);
+      edits.push({ total: engine.timings.fileChanged!, render: engine.timings.fileRender!, compare: engine.timings.fileCompare! });
+    }
+    const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    results['incremental after one file edit (median of 5)'] = `${median(edits.map((e) => e.total)).toFixed(1)} ms total: re-render of the one app ${median(edits.map((e) => e.render)).toFixed(1)} ms + re-compare ${median(edits.map((e) => e.compare)).toFixed(1)} ms (target < 20 ms)`;
+
+    // One watch event.
+    const events: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const seen = new Promise<void>((resolve) => {
+        const off = engine.onDidChange(() => { off(); resolve(); });
+      });
+      const t0 = performance.now();
+      sb.kubectl(['scale', 'deployment/svc-4', '-n', 'fleet-11', `--replicas=${5 + i}`]);
+      await seen;
+      void t0;
+      events.push(engine.timings.event!);
+    }
+    results['incremental after one watch event (median of 5, engine work)'] = `${median(events).toFixed(2)} ms (target < 20 ms)`;
+    gc();
+    results['engine process RSS with 2,000 objects watched'] = `${(process.memoryUsage().rss / 1048576).toFixed(0)} MB (heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MB)`;
+    engine.dispose();
+
+    // Live memory for 10,000 objects: add objects until the server holds LIVE_TARGET, then measure a live cache.
+    const extra = LIVE_TARGET - APPS * PER_APP;
+    if (extra > 0) {
+      sb.kubectl(['create', 'namespace', 'bulk']);
+      const objects: { path: string; body: string }[] = [];
+      for (let i = 0; i < extra; i++) {
+        const isDeploy = i % 2 === 0;
+        const yaml = isDeploy ? deployment(0, 1000 + i).replace(/namespace: fleet-0/, 'namespace: bulk') : configMap(0, 1000 + i).replace(/namespace: fleet-0/, 'namespace: bulk');
+        const name = isDeploy ? `svc-${1000 + i}` : `cfg-${1000 + i}`;
+        objects.push({ path: isDeploy ? `/apis/apps/v1/namespaces/bulk/deployments/${name}` : `/api/v1/namespaces/bulk/configmaps/${name}`, body: yaml });
+      }
+      const bulk = await timedAsync(() => applyMany(sb.server, sb.token, sb.ca, objects));
+      console.log(`applied ${extra} more objects in ${(bulk.ms / 1000).toFixed(1)} s`);
+    }
+    gc();
+    const before = process.memoryUsage();
+    const { loadKubeConfig } = await import('../src/core/cluster/kubeconfig');
+    const { Discovery } = await import('../src/core/cluster/discovery');
+    const { LiveCache } = await import('../src/core/cluster/liveCache');
+    const { kc } = loadKubeConfig({ kubeconfig: sb.kubeconfig });
+    const cache = new LiveCache({ kc, discovery: new Discovery(kc), watch: true, keepStatus: (k) => k === 'Deployment' });
+    const listed = await timedAsync(() => cache.ensureKinds([{ apiVersion: 'apps/v1', kind: 'Deployment' }, { apiVersion: 'v1', kind: 'Service' }, { apiVersion: 'v1', kind: 'ConfigMap' }]));
+    gc();
+    const afterMem = process.memoryUsage();
+    results[`live cache: ${cache.size()} objects listed + watched`] = `list ${listed.ms.toFixed(0)} ms; heap +${((afterMem.heapUsed - before.heapUsed) / 1048576).toFixed(0)} MB, RSS +${((afterMem.rss - before.rss) / 1048576).toFixed(0)} MB, process RSS ${(afterMem.rss / 1048576).toFixed(0)} MB (target < 300 MB)`;
+    cache.dispose();
+    results['bench process peak RSS'] = `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`;
+  } finally {
+    await sb.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  console.log('\nengine benchmark');
+  for (const [k, v] of Object.entries(results)) console.log(`  ${k}: ${v}`);
+}
+
+main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
