@@ -23,6 +23,9 @@ const common = {
 };
 await Promise.all([
   build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.cjs', external: ['vscode'] }),
+  // The engine (client-node, renderers, agents) is a bundle of its own, required by the extension on first
+  // use after activation, so activating parses none of it (src/extension/engineLoader.ts).
+  build({ ...common, entryPoints: ['src/extension/heavy.ts'], outfile: 'dist/engine.cjs', external: ['vscode'] }),
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.cjs', banner: { js: '#!/usr/bin/env node\n' + common.banner.js } }),
 ]);
-console.log('built dist/extension.cjs and dist/cli.cjs');
+console.log('built dist/extension.cjs, dist/engine.cjs and dist/cli.cjs');

@@ -39,8 +39,11 @@ export interface EngineLike {
   dispose(): void;
 }
 
-/** What dist/engine.cjs exports (src/extension/heavy.ts). */
+/** What dist/engine.cjs exports (src/extension/heavy.ts). The `yaml` library lives there too: it is most of
+ *  the size of anything that parses YAML, and activation should not pay for it. */
 export interface HeavyModule {
+  adoptValueEdit: typeof import('./editor/adoptValue').adoptValueEdit;
+  toYaml(value: unknown): string;
   createEngine(opts: EngineOptions): EngineLike | Promise<EngineLike>;
   listContexts(kubeconfig?: string): { contexts: string[]; current?: string; file: string };
   requestSync(opts: { kubeconfig?: string; context?: string; trusted?: boolean }, app: App, sync: { revision?: string; prune?: boolean }): Promise<void>;

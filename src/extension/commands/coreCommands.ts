@@ -1,7 +1,6 @@
 // The extension's own commands (the git workflow commands are in gitCommands.ts).
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { adoptValueEdit } from '../editor/adoptValue';
 import { openLiveDiff } from '../editor/liveDiff';
 import { resourceNodeId } from '../tree/applicationsTree';
 import type { TargetArg } from '../editor/format';
@@ -65,7 +64,7 @@ export function registerCoreCommands(context: vscode.ExtensionContext, s: Servic
     if (!hit || !drift) { void vscode.window.showInformationMessage(`GitOps: line ${t.line} has no drifted value.`); return false; }
     if (hit.resource.kind === 'Secret') { void vscode.window.showWarningMessage('GitOps: Secret values are masked; adopt them by hand.'); return false; }
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(t.file));
-    const result = adoptValueEdit(doc.getText(), t.line, drift.path, drift.live);
+    const result = host.heavy().adoptValueEdit(doc.getText(), t.line, drift.path, drift.live);
     if ('error' in result) { void vscode.window.showWarningMessage(`GitOps: cannot adopt ${drift.path}: ${result.error}`); return false; }
     const edit = new vscode.WorkspaceEdit();
     edit.replace(doc.uri, new vscode.Range(doc.positionAt(result.edit.start), doc.positionAt(result.edit.end)), result.edit.newText);

@@ -2,7 +2,6 @@
 // compares it, Secrets masked) and `gitops-desired:` (the rendered desired object). Both refresh on every
 // engine change, so an open diff editor follows watch events.
 import * as vscode from 'vscode';
-import { stringify } from 'yaml';
 import type { ObjectRef } from '../../core/model';
 import type { EngineHost } from '../engineHost';
 
@@ -36,10 +35,10 @@ export class LiveDiffContent implements vscode.TextDocumentContentProvider, vsco
         return `# live state unknown: cluster ${report.cluster.state}${report.cluster.message ? ` (${report.cluster.message})` : ''}\n`;
       }
       const live = engine.liveNormalized(ref);
-      return live ? stringify(live, { lineWidth: 0 }) : `# ${ref.kind}/${ref.name} is not in the cluster (Missing)\n`;
+      return live ? this.host.heavy().toYaml(live) : `# ${ref.kind}/${ref.name} is not in the cluster (Missing)\n`;
     }
     const desired = engine.desiredNormalized(ref);
-    return desired ? stringify(desired, { lineWidth: 0 }) : `# ${ref.kind}/${ref.name} is not in Git (Extra)\n`;
+    return desired ? this.host.heavy().toYaml(desired) : `# ${ref.kind}/${ref.name} is not in Git (Extra)\n`;
   }
 
   dispose(): void {
