@@ -9,6 +9,7 @@ import type { App, DesiredObject, KubeObject, RenderResult, SourceLocation } fro
 import { pointerEscape, refKey, refOf } from '../model';
 import { helmParametersLocation, inlineValuesSource } from './discover';
 import { toDesired } from './render';
+import { isNamespaced } from './scope';
 import type { RenderTools } from './tools';
 import { resolveHelm, run } from './tools';
 import { parseDocuments, parseManifests } from './yamlSource';
@@ -170,7 +171,8 @@ export function helmValuesSources(app: App): Map<string, SourceLocation> {
 // Rendering
 
 function helmArgs(app: App, valuesFiles: string[], extra: string[] = []): string[] {
-  const args = ['template', app.helm?.releaseName || app.name, app.path, '--namespace', app.namespace, '--include-crds'];
+  // --skip-tests: test hooks are run by `helm test`, never by a GitOps sync
+  const args = ['template', app.helm?.releaseName || app.name, app.path, '--namespace', app.namespace, '--include-crds', '--skip-tests'];
   for (const f of valuesFiles) args.push('-f', f);
   return [...args, ...extra];
 }
@@ -320,19 +322,27 @@ function markValues(values: Obj, strings: boolean, numbers: boolean): { marked: 
   return { marked: visit(values, '') as Obj, keys };
 }
 
+/** The object's refKey as renderApp returns it (namespace defaulted to the app's). */
+function flowKey(obj: KubeObject, namespace: string): string {
+  const ref = refOf(obj);
+  if (!ref.namespace && isNamespaced(obj)) ref.namespace = namespace;
+  return refKey(ref);
+}
+
 function docKey(d: RenderedDoc): string {
   return `${d.template}|${d.object.kind}|${d.occurrence}`;
 }
 
 /** Where the markers of one marked render land, checked against the real render. */
-function markerFlow(real: RenderedDoc[], marked: RenderedDoc[], keys: Map<number, { key: string; original: unknown }>, flow: ValuesFlow): void {
+function markerFlow(real: RenderedDoc[], marked: RenderedDoc[], keys: Map<number, { key: string; original: unknown }>, flow: ValuesFlow, namespace: string): void {
   const realByKey = new Map(real.map((d) => [docKey(d), d]));
+  const originals = new Map([...keys.values()].map((k) => [k.key, k.original]));
   for (const m of marked) {
     const r = realByKey.get(docKey(m));
     if (!r) continue;
     const leaves: [string, unknown][] = [];
     collectLeaves(m.object, '', leaves);
-    const ref = refKey(refOf(r.object));
+    const ref = flowKey(r.object, namespace);
     for (const [pointer, value] of leaves) {
       const found: string[] = [];
       if (typeof value === 'string') {
@@ -349,7 +359,7 @@ function markerFlow(real: RenderedDoc[], marked: RenderedDoc[], keys: Map<number
       const realValue = getAt(r.object, pointer);
       if (realValue === undefined || (realValue !== null && typeof realValue === 'object')) continue;
       const confirmed = found.filter((key) => {
-        const original = [...keys.values()].find((k) => k.key === key)?.original;
+        const original = originals.get(key);
         return original !== undefined && String(realValue).includes(String(original));
       });
       if (!confirmed.length) continue;
@@ -413,7 +423,7 @@ export async function renderHelm(app: App, tools: RenderTools): Promise<RenderRe
     const flow: ValuesFlow = new Map();
     const tryMarked = (stdout: string, keys: Map<number, { key: string; original: unknown }>) => {
       try {
-        markerFlow(docs, splitRendered(stdout), keys, flow);
+        markerFlow(docs, splitRendered(stdout), keys, flow, app.namespace);
         return true;
       } catch {
         return false;
@@ -436,7 +446,7 @@ export async function renderHelm(app: App, tools: RenderTools): Promise<RenderRe
       const start = d.template ? templates.objectStart(file, d.object.kind, d.occurrence) : 1;
       const source: SourceLocation = { file, line: start };
       const fieldSources = new Map<string, SourceLocation>();
-      const perObject = flow.get(refKey(refOf(d.object)));
+      const perObject = flow.get(flowKey(d.object, app.namespace));
       const pointers: string[] = [];
       collectPointers(d.object, '', pointers);
       for (const p of pointers) {

@@ -1,0 +1,181 @@
+// Renderers on the project's own fixtures with the real helm / kubectl binaries: Kustomize patches,
+// images, replicas and labels in the source map; Helm value precedence; clear per-app errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { renderApp, ToolMissingError, type RenderTools } from '../../src/core/manifests/render';
+import type { App, DesiredObject, RenderResult } from '../../src/core/model';
+import { helmPath, kubectlPath, projectRoot } from '../support/tools';
+
+const FX = path.join(projectRoot, 'test/fixtures/manifests');
+const tools: RenderTools = { helmPath: helmPath(), kubectlPath: kubectlPath(), timeoutMs: 120_000 };
+
+function app(rel: string, renderer: App['renderer'], extra: Partial<App> = {}): App {
+  return { name: path.basename(rel), path: path.join(FX, rel), renderer, namespace: 'fixture', origin: 'plain-manifests', ignoreDifferences: [], ...extra };
+}
+
+function find(r: RenderResult, kind: string, name: string): DesiredObject {
+  const o = r.objects.find((d) => d.object.kind === kind && d.object.metadata.name === name);
+  assert.ok(o, `${kind}/${name} not rendered; got ${r.objects.map((d) => `${d.object.kind}/${d.object.metadata.name}`).join(', ')}`);
+  return o;
+}
+
+function lineOf(file: string, text: string, from = 1): number {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  for (let i = from - 1; i < lines.length; i++) if (lines[i].includes(text)) return i + 1;
+  throw new Error(`${text} not in ${file}`);
+}
+
+test('kustomize overlay: patch file, inline JSON 6902 patch, images, replicas, namespace and labels each map to their line', async () => {
+  const r = await renderApp(app('kustomize-overlay/overlay', 'kustomize'), tools);
+  assert.equal(r.error, undefined);
+  const overlay = path.join(FX, 'kustomize-overlay/overlay');
+  const base = path.join(FX, 'kustomize-overlay/base');
+  const k = path.join(overlay, 'kustomization.yaml');
+  const patch = path.join(overlay, 'web-patch.yaml');
+  const dep = path.join(base, 'deployment.yaml');
+
+  const web = find(r, 'Deployment', 'prod-web');
+  assert.equal(web.object.metadata.namespace, 'shop');
+  const spec = web.object.spec as any;
+  assert.equal(spec.replicas, 4);
+  assert.deepEqual(web.fieldSources.get('/spec/replicas'), { file: patch, line: lineOf(patch, 'replicas: 4') }, 'replicas set by a patch -> the patch line');
+  // the patch lists the sidecar first; kustomize reorders, the map follows the container names
+  const names = spec.template.spec.containers.map((c: any) => c.name);
+  const app_ = names.indexOf('app');
+  const sidecar = names.indexOf('sidecar');
+  assert.equal(spec.template.spec.containers[app_].image, 'nginx:1.27');
+  assert.deepEqual(web.fieldSources.get(`/spec/template/spec/containers/${app_}/image`), { file: k, line: lineOf(k, 'newTag:') }, 'images: newTag line');
+  assert.deepEqual(web.fieldSources.get(`/spec/template/spec/containers/${app_}/resources/limits/memory`), { file: patch, line: lineOf(patch, 'memory: 256Mi') });
+  assert.deepEqual(web.fieldSources.get(`/spec/template/spec/containers/${app_}/ports/0/containerPort`), { file: dep, line: lineOf(dep, 'containerPort: 80') }, 'untouched fields -> the base line');
+  assert.deepEqual(web.fieldSources.get(`/spec/template/spec/containers/${sidecar}/image`), { file: patch, line: lineOf(patch, 'busybox:1.37') });
+  assert.deepEqual(web.fieldSources.get(`/spec/template/spec/containers/${sidecar}/args/0`), { file: dep, line: lineOf(dep, 'args: ["sleep"') });
+  assert.deepEqual(web.fieldSources.get('/metadata/namespace'), { file: k, line: lineOf(k, 'namespace: shop') });
+  assert.deepEqual(web.fieldSources.get('/metadata/labels/env'), { file: k, line: lineOf(k, 'env: prod') });
+  assert.deepEqual(web.fieldSources.get('/metadata/name'), { file: dep, line: lineOf(dep, 'name: web') });
+  assert.deepEqual(web.source, { file: dep, line: 1 });
+
+  const worker = find(r, 'Deployment', 'prod-worker');
+  assert.equal((worker.object.spec as any).replicas, 2);
+  assert.deepEqual(worker.fieldSources.get('/spec/replicas'), { file: k, line: lineOf(k, 'count: 2') }, 'replicas: entry -> its count line');
+  assert.equal(worker.source.line, lineOf(dep, 'name: worker') - 3, 'second document of the base file');
+
+  const svc = find(r, 'Service', 'prod-web');
+  assert.equal((svc.object.spec as any).ports[0].port, 8080);
+  assert.deepEqual(svc.fieldSources.get('/spec/ports/0/port'), { file: k, line: lineOf(k, 'value: 8080') }, 'inline JSON 6902 patch -> its line in kustomization.yaml');
+
+  const cm = r.objects.find((d) => d.object.kind === 'ConfigMap')!;
+  assert.match(cm.object.metadata.name, /^prod-web-config-[a-z0-9]{10}$/);
+  const bk = path.join(base, 'kustomization.yaml');
+  assert.deepEqual(cm.source, { file: bk, line: lineOf(bk, '- name: web-config') });
+
+  assert.deepEqual([...r.inputs].sort(), [k, patch, bk, dep, path.join(base, 'service.yaml')].sort());
+});
+
+test('helm: later -f files override earlier, inline values override files, parameters override all; computed values map to the template', async () => {
+  const chart = path.join(FX, 'values-chart');
+  const prod = path.join(chart, 'values-prod.yaml');
+  const values = path.join(chart, 'values.yaml');
+  const appFile = { file: '/workspace/argocd/web.yaml', line: 7 };
+  const r = await renderApp(app('values-chart', 'helm', {
+    helm: { releaseName: 'rel', valueFiles: [prod], values: { logLevel: 'debug' }, parameters: [{ name: 'service.port', value: '81' }] },
+    definedAt: appFile,
+  }), tools);
+  assert.equal(r.error, undefined);
+  const dep = find(r, 'Deployment', 'rel-web');
+  const spec = dep.object.spec as any;
+  assert.equal(spec.replicas, 3);
+  assert.deepEqual(dep.fieldSources.get('/spec/replicas'), { file: prod, line: lineOf(prod, 'replicaCount: 3') });
+  assert.equal(spec.template.spec.containers[0].image, 'nginx:1.27');
+  assert.deepEqual(dep.fieldSources.get('/spec/template/spec/containers/0/image'), { file: prod, line: lineOf(prod, 'tag:') });
+  assert.equal(spec.template.spec.containers[0].args[0], '--log-level=debug');
+  assert.deepEqual(dep.fieldSources.get('/spec/template/spec/containers/0/args/0'), appFile, 'inline values -> the definition');
+  assert.deepEqual(dep.fieldSources.get('/metadata/labels/team'), { file: values, line: lineOf(values, 'team: web') }, 'toYaml of a values map');
+  const template = path.join(chart, 'templates/deployment.yaml');
+  assert.equal(spec.template.spec.containers[0].ports[0].containerPort, 8081);
+  assert.deepEqual(dep.fieldSources.get('/spec/template/spec/containers/0/ports/0/containerPort'), { file: template, line: lineOf(template, 'containerPort:') }, 'computed from a value: the template line');
+  const svc = find(r, 'Service', 'rel-web');
+  assert.equal((svc.object.spec as any).ports[0].port, 81);
+  assert.deepEqual(svc.fieldSources.get('/spec/ports/0/port'), appFile, 'a parameter wins over every file');
+  assert.equal(svc.object.metadata.namespace, 'fixture');
+  assert.ok(!('externalTrafficPolicy' in (svc.object.spec as any)), 'markers never change what is rendered');
+});
+
+test('malformed YAML, a broken kustomization and a failing chart each give a clear per-app error; other apps go on', async () => {
+  const results = await Promise.all([
+    renderApp(app('broken-yaml', 'directory'), tools),
+    renderApp(app('broken-kustomization', 'kustomize'), tools),
+    renderApp(app('failing-chart', 'helm'), tools),
+    renderApp(app('kustomize-overlay/overlay', 'kustomize'), tools),
+  ]);
+  const [yaml, kust, chart, ok] = results;
+  assert.match(yaml.error ?? '', /^invalid YAML: bad\.yaml:\d+: /);
+  assert.deepEqual(yaml.objects, []);
+  assert.ok(yaml.inputs.some((f) => f.endsWith('bad.yaml')), 'the broken file is an input: fixing it re-renders');
+  assert.match(kust.error ?? '', /^kustomize build failed: .*missing-file\.yaml/);
+  assert.match(chart.error ?? '', /^helm template failed: .*image\.tag is required/);
+  assert.doesNotMatch(chart.error ?? '', /--debug/);
+  assert.equal(ok.error, undefined);
+  assert.ok(ok.objects.length > 0);
+});
+
+test('untrusted workspace: only the directory renderer runs', async () => {
+  const untrusted = { ...tools, trusted: false };
+  const k = await renderApp(app('kustomize-overlay/overlay', 'kustomize'), untrusted);
+  assert.equal(k.error, 'workspace not trusted: helm/kustomize not run');
+  const h = await renderApp(app('values-chart', 'helm'), untrusted);
+  assert.equal(h.error, 'workspace not trusted: helm/kustomize not run');
+  const d = await renderApp(app('broken-yaml', 'directory'), untrusted);
+  assert.match(d.error ?? '', /invalid YAML/);
+});
+
+test('missing binaries: a clear message naming the setting and flag (or a ToolMissingError on request)', async () => {
+  const emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-nopath-'));
+  const savedPath = process.env.PATH;
+  try {
+    process.env.PATH = emptyDir; // neither helm, kustomize nor kubectl
+    const h = await renderApp(app('values-chart', 'helm'), {});
+    assert.equal(h.error, 'helm not found on PATH: set gitops.helmPath or --helm-path');
+    const k = await renderApp(app('kustomize-overlay/overlay', 'kustomize'), {});
+    assert.match(k.error ?? '', /kustomize not found .*gitops\.kustomizePath or --kustomize-path/);
+    await assert.rejects(renderApp(app('values-chart', 'helm'), { helmPath: '/nonexistent/helm' }, { throwOnMissingTool: true }),
+      (err: unknown) => err instanceof ToolMissingError && /helm not found at \/nonexistent\/helm: fix gitops\.helmPath or --helm-path/.test(err.message));
+    const d = await renderApp(app('kustomize-overlay/base', 'directory', { directory: { include: '*.yaml', exclude: 'kustomization.yaml' } }), {});
+    assert.equal(d.error, undefined, 'plain YAML needs no binary');
+    assert.deepEqual(d.objects.map((o) => o.object.metadata.name).sort(), ['web', 'web', 'worker']);
+  } finally {
+    process.env.PATH = savedPath;
+    fs.rmSync(emptyDir, { recursive: true, force: true });
+  }
+});
+
+test('directory renderer: recurse, include/exclude globs, non-Kubernetes YAML skipped, cluster-scoped kinds unnamespaced', async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-dir-'));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  };
+  write('a.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n');
+  write('values.yaml', 'replicaCount: 1\n');
+  write('skip.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: skipped\n');
+  write('sub/b.yml', 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\n  namespace: ignored\n');
+  write('sub/c.json', '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "own"}}');
+  const base: App = { name: 'd', path: root, renderer: 'directory', namespace: 'dest', origin: 'plain-manifests', ignoreDifferences: [], definedAt: { file: '/app.yaml', line: 2 } };
+  const flat = await renderApp(base, {});
+  assert.deepEqual(flat.objects.map((o) => o.object.metadata.name).sort(), ['a', 'skipped', 'team']);
+  const rec = await renderApp({ ...base, directory: { recurse: true, exclude: 'skip.yaml' } }, {});
+  const byName = new Map(rec.objects.map((o) => [o.object.metadata.name, o]));
+  assert.deepEqual([...byName.keys()].sort(), ['a', 'c', 'reader', 'team']);
+  assert.equal(byName.get('a')!.object.metadata.namespace, 'dest');
+  assert.deepEqual(byName.get('a')!.fieldSources.get('/metadata/namespace'), { file: '/app.yaml', line: 2 }, 'the defaulted namespace points at the definition');
+  assert.equal(byName.get('a')!.ref.namespace, 'dest');
+  assert.equal(byName.get('team')!.object.metadata.namespace, undefined);
+  assert.equal(byName.get('reader')!.object.metadata.namespace, undefined, 'cluster-scoped: namespace dropped');
+  assert.equal(byName.get('c')!.object.metadata.namespace, 'own');
+  assert.equal(rec.inputs.length, 4, 'every YAML file read is an input, values.yaml included');
+  const inc = await renderApp({ ...base, directory: { recurse: true, include: 'sub/*' } }, {});
+  assert.deepEqual(inc.objects.map((o) => o.object.metadata.name).sort(), ['c', 'reader']);
+});
