@@ -3,6 +3,7 @@
 // also used by code-server through the extensionTestsPath payload). `loadTests` requires the test
 // files after mocha has put describe/it/before/after on the global object.
 import Mocha from 'mocha';
+import fs from 'node:fs';
 import util from 'node:util';
 import * as vscode from 'vscode';
 
@@ -27,7 +28,10 @@ export function runSuite(loadTests: () => void): Promise<void> {
     try {
       const runner = mocha.run((failures) => {
         const s = runner.stats ?? { passes: 0, failures, pending: 0 };
-        console.log(`${RESULT_MARKER} ${JSON.stringify({ passed: s.passes, failed: s.failures, pending: s.pending, vscode: vscode.version })}`);
+        const result = JSON.stringify({ passed: s.passes, failed: s.failures, pending: s.pending, vscode: vscode.version });
+        console.log(`${RESULT_MARKER} ${result}`);
+        // Desktop runners (runElectron.mjs) cannot read the host's console: they read this file.
+        if (process.env.GITOPS_TEST_RESULT_FILE) fs.writeFileSync(process.env.GITOPS_TEST_RESULT_FILE, result);
         console.log(`mocha: ${s.passes} passed, ${s.failures} failed${s.pending ? `, ${s.pending} skipped` : ''}`);
         if (failures > 0) reject(new Error(`${failures} test(s) failed`));
         else resolve();
