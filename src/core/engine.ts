@@ -432,6 +432,12 @@ export class Engine {
     this.timings.list = performance.now() - t0;
   }
 
+  /** Does a re-rendered app use a kind the live cache does not hold yet? */
+  private hasNewKinds(states: AppState[]): boolean {
+    if (!this.live) return false;
+    return states.some((s) => [...s.desired.values()].some((d) => !this.live!.hasKind(kindKeyOfRef(d.ref))));
+  }
+
   // ---------------------------------------------------------------- compare
 
   private clusterReason(): string | undefined {
@@ -602,8 +608,8 @@ export class Engine {
     if (!affected.length) return;
     const override = text === undefined ? undefined : { file, text };
     for (const state of affected) await this.renderOne(state, override);
+    if (this.hasNewKinds(affected)) await this.ensureLiveKinds();
     const tRendered = performance.now();
-    await this.ensureLiveKinds();
     for (const state of affected) this.compareApp(state);
     const t1 = performance.now();
     this.timings.fileRender = tRendered - t0;
