@@ -13,123 +13,20 @@ import { revertCommits, rollbackPaths, RevertConflictError } from '../../src/cor
 import { pushCurrentBranch, PushError } from '../../src/core/git/push';
 import { repoFingerprint, LocalChangesError, historyOf } from '../../src/core/git/repo';
 import { helmPath, kubectlPath, projectRoot } from '../support/tools';
+import { FILES, git, newRepo as makeRepo, authorWork, authorWorkProblems, oneLineTagDiffProblems } from './gitFixture';
 
 const tools = { helmPath: helmPath(), kubectlPath: kubectlPath(), trusted: true };
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
-}
-
-const FILES: Record<string, string> = {
-  'apps/web/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: ghcr.io/acme/web:1.0.0 # pinned by release
-`,
-  'apps/api/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
-  'apps/api/base/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-spec:
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec:
-      containers:
-        - name: api
-          image: "ghcr.io/acme/api:1.0.0"
-`,
-  'apps/api/overlays/prod/kustomization.yaml': `# production overlay
-resources:
-  - ../../base
-images:
-  - name: ghcr.io/acme/api
-    newTag: "2.1.0"   # release train
-`,
-  'charts/podinfo/Chart.yaml': 'apiVersion: v2\nname: podinfo\nversion: 0.1.0\n',
-  'charts/podinfo/values.yaml': `# podinfo defaults
-replicaCount: 1
-image:
-  repository: ghcr.io/stefanprodan/podinfo
-  tag: 6.5.0 # upstream
-`,
-  'charts/podinfo/templates/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ .Release.Name }}
-spec:
-  replicas: {{ .Values.replicaCount }}
-  selector: {matchLabels: {app: podinfo}}
-  template:
-    metadata: {labels: {app: podinfo}}
-    spec:
-      containers:
-        - name: podinfo
-          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
-`,
-  'README.md': 'manifests\n',
-};
-
 let tmp: string;
 let counter = 0;
-
-/** A fresh clone of a fresh bare remote holding FILES, with an upstream. */
-function newRepo(): { work: string; remote: string } {
-  const dir = path.join(tmp, `r${++counter}`);
-  const remote = path.join(dir, 'remote.git');
-  const work = path.join(dir, 'work');
-  fs.mkdirSync(dir, { recursive: true });
-  git(dir, 'init', '-q', '--bare', '-b', 'main', remote);
-  git(dir, 'clone', '-q', remote, work);
-  git(work, 'config', 'user.name', 'Author');
-  git(work, 'config', 'user.email', 'author@example.com');
-  git(work, 'checkout', '-q', '-b', 'main');
-  for (const [f, text] of Object.entries(FILES)) {
-    fs.mkdirSync(path.dirname(path.join(work, f)), { recursive: true });
-    fs.writeFileSync(path.join(work, f), text);
-  }
-  git(work, 'add', '-A');
-  git(work, 'commit', '-q', '-m', 'initial manifests');
-  git(work, 'push', '-q', '-u', 'origin', 'main');
-  return { work, remote };
-}
-
-/** The author's own work in progress: a staged new file, a staged edit, an unstaged edit. */
-function authorWork(work: string): void {
-  fs.writeFileSync(path.join(work, 'NOTES.md'), 'staged, not for the bump\n');
-  fs.appendFileSync(path.join(work, 'README.md'), 'staged edit\n');
-  git(work, 'add', 'NOTES.md', 'README.md');
-  fs.appendFileSync(path.join(work, 'README.md'), 'unstaged edit on top\n');
-}
+const newRepo = () => makeRepo(path.join(tmp, `r${++counter}`));
 
 function assertAuthorWorkIntact(work: string): void {
-  const status = git(work, 'status', '--porcelain');
-  assert.match(status, /^A  NOTES\.md$/m, `NOTES.md still staged:\n${status}`);
-  assert.match(status, /^MM README\.md$/m, `README.md staged + unstaged:\n${status}`);
-  assert.equal(fs.readFileSync(path.join(work, 'README.md'), 'utf8'), 'manifests\nstaged edit\nunstaged edit on top\n');
-  assert.equal(git(work, 'show', ':README.md'), 'manifests\nstaged edit\n');
-  assert.equal(git(work, 'show', 'HEAD:README.md'), 'manifests\n', 'README.md never committed');
-  assert.throws(() => git(work, 'cat-file', '-e', 'HEAD:NOTES.md'), 'NOTES.md never committed');
+  assert.deepEqual(authorWorkProblems(work), []);
 }
 
-/** The commit changes exactly one line of one file, and only the tag on it. */
 function assertOneLineTagDiff(work: string, commit: string, file: string, oldTag: string, newTag: string): void {
-  assert.equal(git(work, 'show', '--numstat', '--format=', commit).trim(), `1\t1\t${file}`);
-  const diff = git(work, 'show', '--format=', '-U0', commit);
-  const minus = diff.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---'));
-  const plus = diff.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'));
-  assert.equal(minus.length, 1);
-  assert.equal(plus.length, 1);
-  assert.equal(plus[0].slice(1), minus[0].slice(1).replace(oldTag, newTag));
+  assert.deepEqual(oneLineTagDiffProblems(work, commit, file, oldTag, newTag), []);
 }
 
 before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-git-')); });
@@ -311,7 +208,7 @@ describe('CLI', () => {
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { declarations: { file: string; line: number; image: string; tag: string; kind: string; feeds: string[] }[] };
     const find = (file: string) => out.declarations.find((d) => d.file === file)!;
-    assert.deepEqual({ ...find('apps/web/deployment.yaml') }, { ...find('apps/web/deployment.yaml'), line: 12, image: 'ghcr.io/acme/web', tag: '1.0.0', kind: 'container', feeds: ['web: Deployment/default/web[web]'] });
+    assert.deepEqual({ ...find('apps/web/deployment.yaml') }, { ...find('apps/web/deployment.yaml'), line: 13, image: 'ghcr.io/acme/web', tag: '1.0.0', kind: 'container', feeds: ['web: Deployment/default/web[web]'] });
     assert.deepEqual(find('apps/api/overlays/prod/kustomization.yaml').feeds, ['prod: Deployment/default/api[api]']);
     assert.equal(find('apps/api/overlays/prod/kustomization.yaml').line, 6);
     assert.deepEqual(find('apps/api/base/deployment.yaml').feeds, [], 'overridden by the overlay');
