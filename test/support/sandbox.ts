@@ -25,6 +25,8 @@ export interface KubectlOptions {
   kubeconfig?: string;
 }
 
+export interface ApiResponse { status: number; body: any; text: string; headers: Record<string, string | string[] | undefined> }
+
 export interface Sandbox {
   kubeconfig: string;
   port: number;
@@ -39,6 +41,8 @@ export interface Sandbox {
   /** The sandbox's stdout+stderr so far. */
   log(): string;
   kubectl(args: string[], opts?: KubectlOptions): KubectlResult;
+  /** One HTTPS request to the API server (admin token unless opts.token); body parsed as JSON when it is. */
+  request(method: string, path: string, body?: unknown, opts?: { contentType?: string; token?: string }): Promise<ApiResponse>;
   /** POST /_sandbox/faults (see src/core/sandbox/faults.ts for the spec). */
   fault(spec: object): Promise<void>;
   /** A kubeconfig for the read-only user (403 on writes). */
@@ -64,8 +68,9 @@ process.on('exit', () => {
 });
 
 let built = false;
-/** dist/cli.cjs, built once if absent (or GITOPS_TEST_REBUILD=1). */
+/** dist/cli.cjs, built once if absent (or GITOPS_TEST_REBUILD=1); GITOPS_TEST_CLI overrides. */
 export function cliPath(): string {
+  if (process.env.GITOPS_TEST_CLI) return path.resolve(process.env.GITOPS_TEST_CLI);
   const cli = path.join(projectRoot, 'dist/cli.cjs');
   if (!built && (!fs.existsSync(cli) || process.env.GITOPS_TEST_REBUILD === '1')) {
     execFileSync(process.execPath, [path.join(projectRoot, 'scripts/build.mjs'), '--no-check'], { cwd: projectRoot, stdio: 'inherit', timeout: 180_000 });
@@ -84,7 +89,9 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Sand
   const kubeconfig = path.join(work, 'kubeconfig');
   const home = path.join(work, 'home');
   fs.mkdirSync(home);
-  const args = [cliPath(), 'sandbox', '--port', String(opts.port ?? 0), '--kubeconfig', kubeconfig];
+  const cli = cliPath();
+  // GITOPS_TEST_CLI=src/cli.ts runs the sources through tsx (no build needed while developing).
+  const args = [...(cli.endsWith('.ts') ? ['--import', 'tsx'] : []), cli, 'sandbox', '--port', String(opts.port ?? 0), '--kubeconfig', kubeconfig];
   if (opts.state) args.push('--state', opts.state);
   if (!opts.agent) args.push('--no-agent');
   if (opts.demo) args.push('--demo');
@@ -132,6 +139,27 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Sand
     return { status: r.status, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
   };
 
+  const request = (method: string, p: string, body?: unknown, ropts: { contentType?: string; token?: string } = {}) => new Promise<ApiResponse>((resolve, reject) => {
+    const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const req = https.request(`${server}${p}`, {
+      method, ca, headers: {
+        authorization: `Bearer ${ropts.token ?? token}`, accept: 'application/json',
+        ...(text !== undefined ? { 'content-type': ropts.contentType ?? 'application/json', 'content-length': Buffer.byteLength(text) } : {}),
+      },
+    }, (res) => {
+      let out = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { out += d; });
+      res.on('end', () => {
+        let parsed: unknown;
+        try { parsed = JSON.parse(out); } catch { parsed = undefined; }
+        resolve({ status: res.statusCode ?? 0, body: parsed, text: out, headers: res.headers });
+      });
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+
   const fault = (spec: object) => new Promise<void>((resolve, reject) => {
     const body = JSON.stringify(spec);
     const req = https.request(`${server}/_sandbox/faults`, {
@@ -151,5 +179,5 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Sand
     return file;
   };
 
-  return { kubeconfig, port, pid: child.pid!, token, server, ca, demoRepo, log: () => output, kubectl, fault, readonlyKubeconfig, stop };
+  return { kubeconfig, port, pid: child.pid!, token, server, ca, demoRepo, log: () => output, kubectl, request, fault, readonlyKubeconfig, stop };
 }
