@@ -256,7 +256,7 @@ export function sandboxUnavailable() {
  * `gitops-workbench sandbox --port 0 --kubeconfig F --state DIR [extra]` in its own process group;
  * resolves once it prints `ready`. Returns {kubeconfig, port, pid, stateDir, output(), stop()}.
  */
-export async function startSandboxCli({ dir, extraArgs = [], log = () => {} } = {}) {
+export async function startSandboxCli({ dir, extraArgs = [], log = () => {}, readyTimeoutMs = 90_000, echo = false } = {}) {
   const why = sandboxUnavailable();
   if (why) throw new Error(`sandbox unavailable: ${why}`);
   dir ??= tempDir('gitops-sandbox-');
@@ -265,8 +265,9 @@ export async function startSandboxCli({ dir, extraArgs = [], log = () => {} } = 
   fs.mkdirSync(stateDir, { recursive: true });
   const proc = spawnGroup('sandbox', process.execPath,
     [path.join(projectRoot, 'dist/cli.cjs'), 'sandbox', '--port', '0', '--kubeconfig', kubeconfig, '--state', stateDir, ...extraArgs],
-    { cwd: dir, env: { ...process.env } });
-  await proc.waitFor(/\bready\b/, 90_000);
+    { cwd: dir, env: { ...process.env }, echo });
+  // The contract: a line with `ready` once serving; log lines are `[sandbox] ...`/`[agent] ...`, skip them.
+  await proc.waitFor(/^(?!\[)[^\n]*\bready\b/m, readyTimeoutMs);
   let port;
   try {
     const server = fs.readFileSync(kubeconfig, 'utf8').match(/server:\s*https?:\/\/[^:\s]+:(\d+)/);
