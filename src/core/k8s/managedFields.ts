@@ -8,7 +8,10 @@ import {
   atomicMapAt, decodeFieldsV1, encodeFieldsV1, fieldNames, fieldPE, FieldSet, listItemPE, pathToString,
   pointerToFieldPath, type FieldPath,
 } from './fieldpath';
+import { clone, deepEqual, isObject, type Json, type JsonObject } from './json';
 import { hasSubresource, isBuiltinKind, listType } from './schema';
+
+export { deepEqual } from './json';
 
 export { decodeFieldsV1, encodeFieldsV1, pathToString } from './fieldpath';
 
@@ -64,30 +67,6 @@ export function conflictMessage(c: SsaConflict): string {
 // ---------------------------------------------------------------------------------------------
 // Plain JSON helpers
 
-type Json = unknown;
-type JsonObject = Record<string, Json>;
-
-function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function clone<T>(v: T): T {
-  return v === undefined ? v : structuredClone(v);
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
-  }
-  const ka = Object.keys(a as JsonObject).filter((k) => (a as JsonObject)[k] !== undefined);
-  const kb = Object.keys(b as JsonObject).filter((k) => (b as JsonObject)[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => deepEqual((a as JsonObject)[k], (b as JsonObject)[k]));
-}
-
 /** Apply configurations treat null as "not specified". */
 function stripNulls(v: Json): Json {
   if (Array.isArray(v)) return v.filter((x) => x !== null).map(stripNulls);
@@ -114,15 +93,17 @@ function hasStatusSubresource(kind: string, explicit?: boolean): boolean {
  * writes when a status subresource exists; spec (and Deployment labels) are not owned by /status writes.
  */
 function tracked(obj: JsonObject | undefined, kind: string, subresource: string | undefined, statusSub: boolean): JsonObject {
-  const out: JsonObject = clone(obj ?? {});
+  // Shallow copies: only top-level and metadata keys are dropped; nested values are shared read-only.
+  const out: JsonObject = { ...(obj ?? {}) };
   delete out.apiVersion;
   delete out.kind;
   if (isObject(out.metadata)) {
-    for (const f of UNTRACKED_METADATA) delete out.metadata[f];
+    out.metadata = { ...out.metadata };
+    for (const f of UNTRACKED_METADATA) delete (out.metadata as JsonObject)[f];
   }
   if (subresource === 'status') {
     delete out.spec;
-    if (kind === 'Deployment' && isObject(out.metadata)) delete out.metadata.labels;
+    if (kind === 'Deployment' && isObject(out.metadata)) delete (out.metadata as JsonObject).labels;
   } else if (statusSub) {
     delete out.status;
   }
@@ -472,18 +453,16 @@ export function serverSideApply(opts: ServerSideApplyOptions):
 
   // The configuration: nulls mean "unspecified"; status is dropped on the main resource when a status
   // subresource exists; on /status only status (and metadata) count.
-  const config = stripNulls(clone(opts.applied)) as JsonObject;
+  const config = stripNulls(opts.applied) as JsonObject; // stripNulls copies
   if (isObject(config.metadata)) delete config.metadata.managedFields;
   if (subresource === 'status') {
     for (const k of Object.keys(config)) if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k)) delete config[k];
   } else if (statusSub) delete config.status;
 
-  const base: JsonObject = live ? clone(live) as unknown as JsonObject : { ...emptyObjectFor(kind), apiVersion: config.apiVersion, kind };
-  if (!live) {
-    // Create: only the bookkeeping fields of the request survive from metadata; creationTimestamp null is Go's zero value.
-    const md = base.metadata as JsonObject;
-    delete md.creationTimestamp;
-  }
+  // mergeTyped copies whatever it takes from `base`, so live is never mutated.
+  const base: JsonObject = live ? live as unknown as JsonObject : { ...emptyObjectFor(kind), apiVersion: config.apiVersion, kind };
+  // On create, the zero value's `creationTimestamp: null` must not leak into the object (the caller stamps it).
+  if (!live) delete (base.metadata as JsonObject).creationTimestamp;
   const managers = decodeManagers(live?.metadata?.managedFields);
   const applyKey = managerKey(manager, 'Apply', subresource);
   const previous = managers.get(applyKey);
@@ -531,8 +510,11 @@ export function serverSideApply(opts: ServerSideApplyOptions):
 }
 
 function withoutManagedFields(obj: unknown): JsonObject {
-  const c = clone(obj) as JsonObject;
-  if (isObject(c.metadata)) delete c.metadata.managedFields;
+  const c = { ...(obj as JsonObject) };
+  if (isObject(c.metadata)) {
+    c.metadata = { ...c.metadata };
+    delete (c.metadata as JsonObject).managedFields;
+  }
   return c;
 }
 

@@ -2,6 +2,7 @@
 // JSON patch (RFC 6902) and strategic merge patch (apimachinery pkg/util/strategicpatch), the last with
 // the merge keys of schema.ts. All functions return new values and never mutate their inputs.
 
+import { clone, deepEqual, isObject, type Json, type JsonObject } from './json';
 import { smpListStrategy } from './schema';
 
 export class PatchError extends Error {
@@ -9,27 +10,6 @@ export class PatchError extends Error {
     super(message);
     this.name = 'PatchError';
   }
-}
-
-type Json = unknown;
-type JsonObject = Record<string, Json>;
-
-function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function clone<T>(v: T): T {
-  return v === undefined ? v : structuredClone(v);
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => deepEqual(x, (b as unknown[])[i]));
-  const ka = Object.keys(a as JsonObject);
-  const kb = Object.keys(b as JsonObject);
-  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b as JsonObject, k) && deepEqual((a as JsonObject)[k], (b as JsonObject)[k]));
 }
 
 // ---------------------------------------------------------------------------------------------
