@@ -139,7 +139,10 @@ async function applyMany(server: string, token: string, ca: string, objects: { p
 }
 
 async function main(): Promise<void> {
-  const results: Record<string, string | number> = {};
+  // Each figure is printed as soon as it is measured (and again in the summary).
+  const results = new Proxy({} as Record<string, string | number>, {
+    set(target, key, value) { target[key as string] = value; console.log(`  ${String(key)}: ${value}`); return true; },
+  });
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-bench-fleet-'));
   generateFleet(root);
   console.log(`fleet: ${APPS} apps x ${PER_APP} objects in ${root}`);
@@ -217,7 +220,7 @@ async function main(): Promise<void> {
     // Live memory for 10,000 objects: add objects until the server holds LIVE_TARGET, then measure a live cache.
     const extra = LIVE_TARGET - APPS * PER_APP;
     if (extra > 0) {
-      sb.kubectl(['create', 'namespace', 'bulk']);
+      sb.kubectl(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bulk\n' });
       const objects: { path: string; body: string }[] = [];
       for (let i = 0; i < extra; i++) {
         const isDeploy = i % 2 === 0;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Discovery } from './cluster/discovery';
 import type { LiveCache, LiveEvent } from './cluster/liveCache';
+import { readAgentStatus } from './agents/index';
 import { discoverApps, appFromArgoApplication, appFromFluxObject } from './manifests/discover';
 import { renderApp, applyNamespace, toDesired, isKustomizeConfig } from './manifests/render';
 import { parseManifests } from './manifests/yamlSource';
@@ -72,6 +73,11 @@ const AGENT_KINDS: { apiVersion: string; kind: string }[] = [
 ];
 const AGENT_KIND_KEYS = new Set(AGENT_KINDS.map((k) => `${groupOf(k.apiVersion)}/${k.kind}`));
 
+export function isHook(obj: KubeObject): boolean {
+  const a = obj.metadata?.annotations;
+  return !!a && ('argocd.argoproj.io/hook' in a || 'helm.sh/hook' in a);
+}
+
 function kindKeyOfRef(ref: ObjectRef): string {
   return `${groupOf(ref.apiVersion)}/${ref.kind}`;
 }
@@ -90,27 +96,6 @@ export function trackingNames(obj: KubeObject): string[] {
 function appTrackingNames(app: App): string[] {
   if (app.agent === 'flux' && app.agentObject) return [`flux:${app.agentObject.namespace ?? ''}/${app.agentObject.name}`];
   return [app.name];
-}
-
-/** The agent's own verdict from its object's status (Argo CD Application / Flux Kustomization, HelmRelease). */
-export function readAgentStatusFallback(obj: KubeObject): AgentStatus {
-  const status = (obj.status ?? {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  if (groupOf(obj.apiVersion) === 'argoproj.io') {
-    return {
-      kind: 'argocd', sync: status.sync?.status, health: status.health?.status, revision: status.sync?.revision,
-      message: status.operationState?.message ?? status.health?.message, operationPhase: status.operationState?.phase,
-    };
-  }
-  const conditions: { type: string; status: string; message?: string; reason?: string }[] = status.conditions ?? [];
-  const ready = conditions.find((c) => c.type === 'Ready');
-  const healthy = conditions.find((c) => c.type === 'Healthy');
-  return {
-    kind: 'flux',
-    sync: ready ? (ready.status === 'True' ? 'Synced' : ready.reason === 'Progressing' ? 'Progressing' : 'OutOfSync') : undefined,
-    health: healthy ? (healthy.status === 'True' ? 'Healthy' : 'Degraded') : undefined,
-    revision: status.lastAppliedRevision,
-    message: ready?.message,
-  };
 }
 
 export class Engine {
@@ -168,7 +153,7 @@ export class Engine {
   async refresh(): Promise<void> {
     if (this.disposed) return;
     await this.discover();
-    if (!this.live && this.opts.kubeconfig !== undefined) await this.connect();
+    if (this.cluster.state !== 'connected') await this.connect();
     await this.matchClusterApps();
     await this.renderAll();
     await this.ensureLiveKinds();
@@ -267,6 +252,8 @@ export class Engine {
     for (const key of state.desired.keys()) this.desiredIndex.get(key)?.delete(state.app.name);
     state.desired = new Map();
     for (const d of result.objects) {
+      // Hooks (Argo CD / Helm) run at sync time and are not part of the app's compared state.
+      if (isHook(d.object)) continue;
       const key = refKey(d.ref);
       if (state.desired.has(key)) continue;
       state.desired.set(key, d);
@@ -412,7 +399,7 @@ export class Engine {
   }
 
   private async agentStatus(obj: KubeObject): Promise<AgentStatus> {
-    return readAgentStatusFallback(obj);
+    return readAgentStatus(obj);
   }
 
   private async ensureLiveKinds(): Promise<void> {
@@ -471,7 +458,7 @@ export class Engine {
       return;
     }
     if (!desired) {
-      if (!live || !this.tracks(state.app, live) || this.desiredIndex.get(key)?.size) { state.comparisons.delete(key); return; }
+      if (!live || !this.tracks(state.app, live) || isHook(live) || this.desiredIndex.get(key)?.size) { state.comparisons.delete(key); return; }
     }
     state.comparisons.set(key, compareResource({ desired, live, rules: this.rulesFor(state.app) }));
   }
@@ -497,7 +484,7 @@ export class Engine {
         if (kind.state !== 'synced' || AGENT_KIND_KEYS.has(kindKey)) continue;
         for (const obj of this.live.objectsOf(kindKey)) {
           const names = trackingNames(obj);
-          if (!names.length || !mine.some((n) => names.includes(n))) continue;
+          if (!names.length || !mine.some((n) => names.includes(n)) || isHook(obj)) continue;
           const key = refKey(refOf(obj));
           if (this.desiredIndex.get(key)?.size) continue;
           this.compareOne(state, key);
@@ -557,7 +544,7 @@ export class Engine {
         const matches = a ? a.kind === e.object.kind && a.name === e.object.metadata.name : e.object.kind === 'Application' && e.object.metadata.name === state.app.name;
         if (!matches) continue;
         if (e.type === 'DELETED') state.report = { ...state.report, agent: undefined };
-        else state.report = { ...state.report, agent: readAgentStatusFallback(e.object) };
+        else state.report = { ...state.report, agent: readAgentStatus(e.object) };
         this.cachedReport = undefined;
       }
       this.changed();
@@ -717,7 +704,12 @@ export class Engine {
     }
     if (!best) return undefined;
     const segments = fromPointer(best.entry.pointer);
-    const desiredValue = best.drift && best.drift.path === best.entry.pointer ? best.drift.desired : getAt(best.c?.desiredNormalized, segments);
+    let desiredValue = best.drift && best.drift.path === best.entry.pointer ? best.drift.desired : getAt(best.c?.desiredNormalized, segments);
+    if (desiredValue === undefined && !best.c?.desiredNormalized) {
+      // Not compared (no cluster, kind unknown): show Git's value, masked if it is a Secret's.
+      const d = best.state.desired.get(best.entry.key);
+      if (d) desiredValue = getAt(d.object.kind === 'Secret' ? maskSecrets(normalizeObject(d.object))[0] : d.object, segments);
+    }
     const liveValue = best.drift && best.drift.path === best.entry.pointer ? best.drift.live : getAt(best.c?.liveNormalized, segments);
     return { app: best.state.report, resource: best.resource, pointer: best.entry.pointer, drift: best.drift, desiredValue, liveValue };
   }

@@ -1,0 +1,65 @@
+// Engine without a cluster: discovery + render + indexes. A file change re-renders only the apps
+// that read it; locate() is a map read; no cluster means Unknown, never Synced.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { Engine } from '../../src/core/engine';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-engine-unit-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function write(rel: string, text: string): string {
+  const file = path.join(root, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const a = write('alpha/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alpha\ndata:\n  key: one\n');
+write('beta/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: beta\ndata:\n  key: two\n');
+write('hooks/job.yaml', 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    argocd.argoproj.io/hook: PreSync\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: m\n          image: busybox\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hooks-cm\n');
+
+test('no cluster: apps and resources are Unknown with the reason, never Synced', async () => {
+  const engine = Engine.create({ root, kubeconfig: path.join(root, 'no-such-kubeconfig'), watch: false });
+  try {
+    await engine.start();
+    const r = engine.report();
+    assert.equal(r.cluster.state, 'none');
+    assert.match(r.cluster.message ?? '', /no kubeconfig/);
+    assert.deepEqual(r.apps.map((x) => x.name).sort(), ['alpha', 'beta', 'hooks']);
+    for (const app of r.apps) {
+      assert.equal(app.sync, 'Unknown');
+      for (const res of app.resources) assert.equal(res.status, 'Unknown');
+    }
+    assert.deepEqual(r.apps.find((x) => x.name === 'hooks')!.resources.map((x) => x.name), ['hooks-cm'], 'hook resources are not compared');
+  } finally {
+    engine.dispose();
+  }
+});
+
+test('fileChanged re-renders only the app that reads the file; unsaved text is used; locate is a map read', async () => {
+  const engine = Engine.create({ root, kubeconfig: path.join(root, 'no-such-kubeconfig'), watch: false, debounceMs: 1 });
+  try {
+    await engine.start();
+    const betaBefore = engine.report().apps.find((x) => x.name === 'beta');
+    const notified = new Promise<void>((resolve) => { const off = engine.onDidChange(() => { off(); resolve(); }); });
+    await engine.fileChanged(a, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alpha\ndata:\n  key: one\n  added: yes\n');
+    await notified;
+    const after = engine.report();
+    assert.equal(after.apps.find((x) => x.name === 'beta'), betaBefore, 'beta untouched (same report object)');
+    const desired = engine.desired({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'alpha' });
+    assert.deepEqual(desired?.object.data, { key: 'one', added: 'yes' }, 'the unsaved buffer was rendered');
+    const hit = engine.locate(a, 7);
+    assert.equal(hit?.pointer, '/data/added');
+    assert.equal(hit?.desiredValue, 'yes');
+    assert.equal(hit?.resource.name, 'alpha');
+    assert.equal(engine.locate(a, 99), undefined);
+    const t0 = performance.now();
+    for (let i = 0; i < 10_000; i++) engine.locate(a, 6);
+    assert.ok(performance.now() - t0 < 500, 'locate is a cheap lookup');
+  } finally {
+    engine.dispose();
+  }
+});
