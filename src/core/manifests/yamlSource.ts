@@ -5,11 +5,13 @@ import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { KubeObject, SourceLocation } from '../model';
 import { pointerEscape } from '../model';
+import { FALLBACK, fastParseDocument } from './fastYaml';
 
 /** Offset -> 1-based line in O(log n) after one O(n) scan. */
 export class LineIndex {
   private readonly starts: number[] = [0];
-  constructor(text: string) {
+  /** `lineOffset`: lines before `text` in its file (when text is a slice of it). */
+  constructor(text: string, private readonly lineOffset = 0) {
     let at = text.indexOf('\n');
     while (at >= 0) {
       this.starts.push(at + 1);
@@ -26,11 +28,11 @@ export class LineIndex {
       if (starts[mid] <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return lo + 1;
+    return lo + 1 + this.lineOffset;
   }
   /** 0-based offset of the start of a 1-based line. */
   offsetOf(line: number): number {
-    return this.starts[Math.min(Math.max(line - 1, 0), this.starts.length - 1)];
+    return this.starts[Math.min(Math.max(line - 1 - this.lineOffset, 0), this.starts.length - 1)];
   }
   get lineCount(): number {
     return this.starts.length;
@@ -131,9 +133,53 @@ function valueLine(pair: { key: unknown; value: unknown }, lines: LineIndex): nu
   return lines.lineOf(value.range[0]);
 }
 
-/** Parse every document; callers that want non-Kubernetes documents too (kustomization.yaml, values) use this. */
-export function parseDocuments(text: string, file: string): { docs: ParsedDocument[]; errors: { line: number; message: string }[] } {
-  const lines = new LineIndex(text);
+/** Parse every document; callers that want non-Kubernetes documents too (kustomization.yaml, values)
+ *  use this. Documents on the fast path (fastYaml.ts) skip the general parser; the rest go through it. */
+export function parseDocuments(text: string, file: string, opts: { fast?: boolean } = {}): { docs: ParsedDocument[]; errors: { line: number; message: string }[] } {
+  if (opts.fast === false) return parseDocumentsWithYaml(text, file);
+  const lines = text.split('\n');
+  const segments: [number, number][] = [];
+  let start = 0;
+  let afterEnd = false;
+  for (let k = 0; k < lines.length; k++) {
+    const l = lines[k];
+    if (l.charCodeAt(0) === 37 /* % */) return parseDocumentsWithYaml(text, file); // directives
+    if (l.startsWith('---') && (l.length === 3 || l[3] === ' ' || l[3] === '\t' || l[3] === '\r')) {
+      if (l.slice(3).trim() !== '' && !l.slice(3).trim().startsWith('#')) return parseDocumentsWithYaml(text, file); // content after ---
+      if (!afterEnd) segments.push([start, k]);
+      start = k + 1;
+      afterEnd = false;
+    } else if (l.startsWith('...') && (l.length === 3 || l[3] === ' ' || l[3] === '\r')) {
+      if (!afterEnd) segments.push([start, k]);
+      afterEnd = true;
+    } else if (afterEnd && l.trim() !== '' && !l.trim().startsWith('#')) {
+      return parseDocumentsWithYaml(text, file);
+    }
+  }
+  if (!afterEnd) segments.push([start, lines.length]);
+  const docs: ParsedDocument[] = [];
+  const errors: { line: number; message: string }[] = [];
+  const endsWithNewline = text.endsWith('\n');
+  for (const [a, b] of segments) {
+    if (a >= b) continue;
+    const last = b === lines.length;
+    const fast = fastParseDocument(lines.slice(a, b), a + 1, file, !last || endsWithNewline);
+    if (fast === undefined) continue;
+    if (fast !== FALLBACK) {
+      if (fast.value !== null && fast.value !== undefined) docs.push(fast);
+      continue;
+    }
+    const slow = parseDocumentsWithYaml(lines.slice(a, b).join('\n') + (last ? '' : '\n'), file, a);
+    docs.push(...slow.docs);
+    errors.push(...slow.errors);
+  }
+  return { docs, errors };
+}
+
+/** The `yaml` package path: every construct, and the parser's own error messages. `lineOffset` shifts
+ *  lines when `text` is one document cut out of a larger file. */
+function parseDocumentsWithYaml(text: string, file: string, lineOffset = 0): { docs: ParsedDocument[]; errors: { line: number; message: string }[] } {
+  const lines = new LineIndex(text, lineOffset);
   const docs: ParsedDocument[] = [];
   const errors: { line: number; message: string }[] = [];
   let documents: Document.Parsed[] | Document.Parsed;
@@ -181,8 +227,8 @@ function rebase(sources: Map<string, SourceLocation>, prefix: string): Map<strin
 }
 
 /** Multi-document Kubernetes YAML: skips empty and non-Kubernetes documents, expands `*List` kinds. */
-export function parseManifests(text: string, file: string): ParseResult {
-  const { docs, errors } = parseDocuments(text, file);
+export function parseManifests(text: string, file: string, opts: { fast?: boolean } = {}): ParseResult {
+  const { docs, errors } = parseDocuments(text, file, opts);
   const objects: ParsedObject[] = [];
   for (const doc of docs) {
     if (!isKubeObject(doc.value)) continue;

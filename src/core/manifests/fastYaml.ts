@@ -1,0 +1,486 @@
+// A fast path for the YAML that Kubernetes manifests are made of: block mappings and sequences,
+// plain / quoted / block scalars, single-line flow collections, comments. Anything else (anchors,
+// aliases, tags, multi-line flows or plain scalars, directives, duplicate keys, odd indentation)
+// returns FALLBACK and the document is parsed by the `yaml` package instead, which also produces the
+// error messages. Results (values and field lines) are identical to the `yaml` path: see
+// test/unit/manifests-fastyaml.test.ts, which checks both paths agree over the corpus.
+import type { SourceLocation } from '../model';
+import { pointerEscape } from '../model';
+
+export const FALLBACK = Symbol('fallback');
+type Fallback = typeof FALLBACK;
+
+class Unsupported extends Error {}
+const bail = (): never => {
+  throw new Unsupported();
+};
+
+interface Line {
+  indent: number;
+  /** Text after the indentation (may be a comment or empty). */
+  text: string;
+}
+
+const NULL_RE = /^(?:~|null|Null|NULL)?$/;
+const TRUE_RE = /^(?:true|True|TRUE)$/;
+const FALSE_RE = /^(?:false|False|FALSE)$/;
+const INT_RE = /^[-+]?[0-9]+$/;
+const OCT_RE = /^0o[0-7]+$/;
+const HEX_RE = /^0x[0-9a-fA-F]+$/;
+const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+const INF_RE = /^[-+]?\.(?:inf|Inf|INF)$/;
+const NAN_RE = /^\.(?:nan|NaN|NAN)$/;
+
+/** YAML 1.2 core schema resolution of a plain scalar, as the `yaml` package does it. */
+export function resolvePlain(s: string): unknown {
+  if (NULL_RE.test(s)) return null;
+  const c = s.charCodeAt(0);
+  // fast exit: most scalars are words
+  if (!(c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57) || c === 116 || c === 84 || c === 102 || c === 70)) return s;
+  if (TRUE_RE.test(s)) return true;
+  if (FALSE_RE.test(s)) return false;
+  if (INT_RE.test(s)) return Number(s);
+  if (OCT_RE.test(s)) return parseInt(s.slice(2), 8);
+  if (HEX_RE.test(s)) return parseInt(s.slice(2), 16);
+  if (FLOAT_RE.test(s)) return Number(s);
+  if (INF_RE.test(s)) return s[0] === '-' ? -Infinity : Infinity;
+  if (NAN_RE.test(s)) return NaN;
+  return s;
+}
+
+const DQ_ESCAPES: Record<string, string> = {
+  '0': '\0', a: '\x07', b: '\b', t: '\t', '\t': '\t', n: '\n', v: '\v', f: '\f', r: '\r', e: '\x1b', ' ': ' ', '"': '"', '/': '/', '\\': '\\',
+  N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029',
+};
+
+/** A double-quoted scalar starting at s[start] === '"' on one line: [value, index after the closing quote]. */
+function doubleQuoted(s: string, start: number): [string, number] {
+  let out = '';
+  let i = start + 1;
+  for (;;) {
+    const q = s.indexOf('"', i);
+    const b = s.indexOf('\\', i);
+    if (q < 0) bail(); // multi-line: not on the fast path
+    if (b < 0 || q < b) {
+      out += s.slice(i, q);
+      return [out, q + 1];
+    }
+    out += s.slice(i, b);
+    const e = s[b + 1];
+    if (e in DQ_ESCAPES) {
+      out += DQ_ESCAPES[e];
+      i = b + 2;
+    } else if (e === 'x' || e === 'u' || e === 'U') {
+      const n = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+      const hex = s.slice(b + 2, b + 2 + n);
+      if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) bail();
+      out += String.fromCodePoint(parseInt(hex, 16));
+      i = b + 2 + n;
+    } else bail();
+  }
+}
+
+function singleQuoted(s: string, start: number): [string, number] {
+  let out = '';
+  let i = start + 1;
+  for (;;) {
+    const q = s.indexOf("'", i);
+    if (q < 0) bail();
+    out += s.slice(i, q);
+    if (s[q + 1] === "'") {
+      out += "'";
+      i = q + 2;
+    } else return [out, q + 1];
+  }
+}
+
+/** Only whitespace or a comment may follow a value. */
+function restIsEmpty(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) {
+    const c = s[i];
+    if (c === ' ' || c === '\t') continue;
+    return c === '#' && (i === from ? i > 0 && (s[i - 1] === ' ' || s[i - 1] === '\t') : true);
+  }
+  return true;
+}
+
+/** End of a plain scalar in block context: before ` #`, trailing spaces trimmed. Bails on `: `. */
+function plainEnd(s: string, from: number): number {
+  let end = s.length;
+  const hash = s.indexOf(' #', from);
+  const tabHash = s.indexOf('\t#', from);
+  if (hash >= 0) end = hash;
+  if (tabHash >= 0 && tabHash < end) end = tabHash;
+  const colon = s.indexOf(': ', from);
+  if (colon >= 0 && colon < end) bail();
+  while (end > from && (s[end - 1] === ' ' || s[end - 1] === '\t')) end--;
+  if (s[end - 1] === ':') bail();
+  return end;
+}
+
+class FlowParser {
+  i: number;
+  constructor(readonly s: string, start: number, readonly line: number, readonly pointer: string, readonly ctx: Ctx) {
+    this.i = start;
+  }
+  ws(): void {
+    while (this.s[this.i] === ' ' || this.s[this.i] === '\t') this.i++;
+  }
+  value(pointer: string): unknown {
+    this.ws();
+    const c = this.s[this.i];
+    this.ctx.set(pointer, this.line);
+    if (c === '{') return this.map(pointer);
+    if (c === '[') return this.seq(pointer);
+    if (c === '"') {
+      const [v, next] = doubleQuoted(this.s, this.i);
+      this.i = next;
+      return v;
+    }
+    if (c === "'") {
+      const [v, next] = singleQuoted(this.s, this.i);
+      this.i = next;
+      return v;
+    }
+    if (c === '&' || c === '*' || c === '!' || c === '?' || c === '|' || c === '>' || c === '@' || c === '`' || c === '#') bail();
+    const start = this.i;
+    while (this.i < this.s.length) {
+      const ch = this.s[this.i];
+      if (ch === ',' || ch === ']' || ch === '}' || ch === '[' || ch === '{') break;
+      if (ch === ':' && (this.s[this.i + 1] === ' ' || this.s[this.i + 1] === ',' || this.s[this.i + 1] === '}' || this.s[this.i + 1] === ']' || this.i + 1 === this.s.length)) break;
+      if (ch === '#' && (this.s[this.i - 1] === ' ' || this.s[this.i - 1] === '\t')) bail();
+      this.i++;
+    }
+    return resolvePlain(this.s.slice(start, this.i).trim());
+  }
+  map(pointer: string): Record<string, unknown> {
+    this.i++; // {
+    const out: Record<string, unknown> = {};
+    for (;;) {
+      this.ws();
+      if (this.i >= this.s.length) bail();
+      if (this.s[this.i] === '}') {
+        this.i++;
+        return out;
+      }
+      const keyStart = this.i;
+      const keyRaw = this.value('\0');
+      if (keyRaw !== null && typeof keyRaw === 'object') bail();
+      if (this.s[keyStart] !== '"' && this.s[keyStart] !== "'" && keyRaw === null) bail();
+      const key = String(keyRaw);
+      if (key === '<<' || Object.prototype.hasOwnProperty.call(out, key)) bail();
+      this.ws();
+      let value: unknown = null;
+      const childPointer = pointer + '/' + pointerEscape(key);
+      if (this.s[this.i] === ':') {
+        this.i++;
+        this.ws();
+        if (this.s[this.i] === ',' || this.s[this.i] === '}') this.ctx.set(childPointer, this.line);
+        else value = this.value(childPointer);
+      } else this.ctx.set(childPointer, this.line);
+      out[key] = value;
+      this.ws();
+      if (this.s[this.i] === ',') this.i++;
+      else if (this.s[this.i] !== '}') bail();
+    }
+  }
+  seq(pointer: string): unknown[] {
+    this.i++; // [
+    const out: unknown[] = [];
+    for (;;) {
+      this.ws();
+      if (this.i >= this.s.length) bail();
+      if (this.s[this.i] === ']') {
+        this.i++;
+        return out;
+      }
+      const before = this.i;
+      const v = this.value(`${pointer}/${out.length}`);
+      this.ws();
+      if (this.s[this.i] === ':') bail(); // a single-pair map inside a flow sequence
+      if (this.i === before) bail();
+      out.push(v);
+      if (this.s[this.i] === ',') this.i++;
+      else if (this.s[this.i] !== ']') bail();
+    }
+  }
+}
+
+interface Ctx {
+  set(pointer: string, line: number): void;
+}
+
+class BlockParser implements Ctx {
+  readonly out = new Map<string, SourceLocation>();
+  constructor(readonly lines: Line[], readonly firstLine: number, readonly file: string) {}
+
+  set(pointer: string, lineIdx: number): void {
+    if (pointer.charCodeAt(0) === 0) return; // a flow map key being read
+    this.out.set(pointer, { file: this.file, line: this.firstLine + lineIdx });
+  }
+
+  blank(i: number): boolean {
+    const t = this.lines[i].text;
+    return t === '' || t.charCodeAt(0) === 35; // '#'
+  }
+
+  nextContent(i: number): number {
+    while (i < this.lines.length && this.blank(i)) i++;
+    return i;
+  }
+
+  /** A node at line i whose indentation is > parentIndent. Returns [value, next line]. */
+  node(i: number, pointer: string, parentIndent: number): [unknown, number] {
+    const ln = this.lines[i];
+    const t = ln.text;
+    if (t === '-' || t.startsWith('- ')) return this.seq(i, ln.indent, pointer);
+    if (isKeyLine(t)) return this.map(i, ln.indent, pointer);
+    // a lone scalar on its own line(s)
+    this.set(pointer, i);
+    if (t[0] === '|' || t[0] === '>') bail();
+    return this.inlineScalar(t, i, parentIndent, pointer);
+  }
+
+  /** A value that starts on the current line after `key: ` or `- `. */
+  inlineScalar(s: string, i: number, ownerIndent: number, pointer: string): [unknown, number] {
+    const c = s[0];
+    if (c === '|' || c === '>') return this.blockScalar(s, i, ownerIndent);
+    let value: unknown;
+    if (c === '"') {
+      const [v, end] = doubleQuoted(s, 0);
+      if (!restIsEmpty(s, end)) bail();
+      value = v;
+    } else if (c === "'") {
+      const [v, end] = singleQuoted(s, 0);
+      if (!restIsEmpty(s, end)) bail();
+      value = v;
+    } else if (c === '{' || c === '[') {
+      const fp = new FlowParser(s, 0, i, pointer, this);
+      value = fp.value(pointer);
+      if (!restIsEmpty(s, fp.i)) bail();
+    } else {
+      if (c === '&' || c === '*' || c === '!' || c === '%' || c === '@' || c === '`' || c === '?' || c === ',' || c === ']' || c === '}' || c === '#') bail();
+      if ((c === '-' || c === ':') && (s.length === 1 || s[1] === ' ')) bail();
+      value = resolvePlain(s.slice(0, plainEnd(s, 0)));
+    }
+    // anything more indented right after a one-line value is a continuation (or an error): not fast path
+    const after = this.nextContent(i + 1);
+    if (after < this.lines.length && this.lines[after].indent > ownerIndent) bail();
+    return [value, i + 1];
+  }
+
+  blockScalar(header: string, i: number, ownerIndent: number): [string, number] {
+    const m = /^([|>])([+-]?)([1-9]?)([+-]?)(?:\s+#.*|\s*)$/.exec(header);
+    if (!m || (m[2] && m[4])) bail();
+    const folded = m![1] === '>';
+    const chomp = m![2] || m![4];
+    let contentIndent = m![3] ? ownerIndent + Number(m![3]) : -1;
+    const raw: string[] = [];
+    let j = i + 1;
+    // raw lines: blank ones, or ones indented enough
+    for (; j < this.lines.length; j++) {
+      const ln = this.lines[j];
+      const isBlank = ln.text === '';
+      if (isBlank) {
+        if (contentIndent < 0 && ln.indent > 0) bail(); // leading spaces-only lines before the indentation is known
+        raw.push(ln.indent > (contentIndent < 0 ? Infinity : contentIndent) ? ' '.repeat(ln.indent - contentIndent) : '');
+        continue;
+      }
+      if (contentIndent < 0) {
+        if (ln.indent <= ownerIndent) break;
+        contentIndent = ln.indent;
+      }
+      if (ln.indent < contentIndent) break;
+      raw.push(' '.repeat(ln.indent - contentIndent) + ln.text);
+    }
+    if (j >= this.lines.length && this.lines.length > 0 && !this.endsWithNewline) bail(); // last line without a line break
+    // trailing blank lines belong to chomping, not to the node's extent
+    let last = raw.length;
+    while (last > 0 && raw[last - 1] === '') last--;
+    const body = raw.slice(0, last);
+    const trailing = raw.length - last;
+    let text: string;
+    if (folded) {
+      if (body.some((l) => l.startsWith(' ') || l.startsWith('\t'))) bail(); // more-indented lines fold differently
+      text = '';
+      for (let k = 0; k < body.length; k++) {
+        const l = body[k];
+        if (k === 0) text = l;
+        else if (l === '') text += '\n';
+        else if (body[k - 1] === '') text += l;
+        else text += ' ' + l;
+      }
+    } else text = body.join('\n');
+    if (body.length === 0) text = chomp === '+' ? '\n'.repeat(trailing) : '';
+    else if (chomp === '-') { /* strip */ }
+    else if (chomp === '+') text += '\n' + '\n'.repeat(trailing);
+    else text += '\n';
+    return [text, j];
+  }
+
+  endsWithNewline = true;
+
+  /** `firstLine`: the first line rewritten to start at the item's column (a compact mapping in a sequence). */
+  map(i: number, indent: number, pointer: string, firstLine?: Line): [Record<string, unknown>, number] {
+    const out: Record<string, unknown> = {};
+    let first = true;
+    for (;;) {
+      i = this.nextContent(i);
+      if (i >= this.lines.length) break;
+      const ln = first && firstLine ? firstLine : this.lines[i];
+      if (ln.indent < indent) break;
+      if (ln.indent > indent) bail();
+      const t = ln.text;
+      if (!isKeyLine(t)) {
+        if (first) bail();
+        break;
+      }
+      first = false;
+      // key
+      let key: string;
+      let rest: number;
+      if (t[0] === '"' || t[0] === "'") {
+        const [k, end] = t[0] === '"' ? doubleQuoted(t, 0) : singleQuoted(t, 0);
+        if (t[end] !== ':') bail();
+        key = k;
+        rest = end + 1;
+      } else {
+        const colon = keyColon(t);
+        const rawKey = t.slice(0, colon).trimEnd();
+        const c = rawKey[0];
+        if (c === '&' || c === '*' || c === '!' || c === '?' || c === '[' || c === '{' || c === '|' || c === '>' || c === '%' || c === '@' || c === '`' || c === '-' && rawKey.length === 1) bail();
+        key = String(resolvePlain(rawKey));
+        rest = colon + 1;
+      }
+      if (key === '<<' || Object.prototype.hasOwnProperty.call(out, key)) bail();
+      const childPointer = pointer + '/' + pointerEscape(key);
+      let j = rest;
+      while (t[j] === ' ' || t[j] === '\t') j++;
+      if (j >= t.length || (t[j] === '#' && j > rest)) {
+        // block value on the following lines, or null
+        const next = this.nextContent(i + 1);
+        if (next < this.lines.length && (this.lines[next].indent > indent || (this.lines[next].indent === indent && (this.lines[next].text === '-' || this.lines[next].text.startsWith('- '))))) {
+          const nl = this.lines[next];
+          const isCollection = nl.text === '-' || nl.text.startsWith('- ') || isKeyLine(nl.text);
+          this.set(childPointer, isCollection ? i : next);
+          const [v, after] = isCollection && nl.indent === indent ? this.seq(next, indent, childPointer) : this.node(next, childPointer, indent);
+          if (isCollection) this.set(childPointer, i);
+          out[key] = v;
+          i = after;
+        } else {
+          this.set(childPointer, i);
+          out[key] = null;
+          i = i + 1;
+        }
+        continue;
+      }
+      const valueText = t.slice(j);
+      const isBlockScalar = valueText[0] === '|' || valueText[0] === '>';
+      this.set(childPointer, i);
+      const [v, after] = this.inlineScalar(valueText, i, indent, childPointer);
+      if (!isBlockScalar) this.set(childPointer, i);
+      out[key] = v;
+      i = after;
+    }
+    return [out, i];
+  }
+
+  seq(i: number, indent: number, pointer: string): [unknown[], number] {
+    const out: unknown[] = [];
+    for (;;) {
+      i = this.nextContent(i);
+      if (i >= this.lines.length) break;
+      const ln = this.lines[i];
+      if (ln.indent < indent) break;
+      if (ln.indent > indent) bail();
+      const t = ln.text;
+      if (!(t === '-' || t.startsWith('- '))) break;
+      const itemPointer = `${pointer}/${out.length}`;
+      let j = 1;
+      while (t[j] === ' ') j++;
+      if (t[j] === '\t') bail();
+      if (j >= t.length || t[j] === '#') {
+        const next = this.nextContent(i + 1);
+        if (next < this.lines.length && this.lines[next].indent > indent) {
+          this.set(itemPointer, next);
+          const [v, after] = this.node(next, itemPointer, indent);
+          this.set(itemPointer, next);
+          out.push(v);
+          i = after;
+        } else bail(); // an empty item: rare, left to the yaml package
+        continue;
+      }
+      const itemText = t.slice(j);
+      const col = ln.indent + j;
+      if (itemText === '-' || itemText.startsWith('- ')) bail(); // nested compact sequence
+      if (isKeyLine(itemText)) {
+        // compact mapping: its keys sit at the item's column
+        this.set(itemPointer, i);
+        const [v, after] = this.map(i, col, itemPointer, { indent: col, text: itemText });
+        out.push(v);
+        i = after;
+        continue;
+      }
+      this.set(itemPointer, i);
+      const [v, after] = this.inlineScalar(itemText, i, indent, itemPointer);
+      out.push(v);
+      i = after;
+    }
+    return [out, i];
+  }
+}
+
+/** `key:` or `key: ...` with a plain or quoted key. */
+function isKeyLine(t: string): boolean {
+  const c = t[0];
+  if (c === '"' || c === "'") {
+    try {
+      const [, end] = c === '"' ? doubleQuoted(t, 0) : singleQuoted(t, 0);
+      return t[end] === ':' && (end + 1 === t.length || t[end + 1] === ' ' || t[end + 1] === '\t');
+    } catch {
+      return false;
+    }
+  }
+  if (c === '#' || c === '[' || c === '{') return false;
+  return keyColon(t) >= 0;
+}
+
+/** Index of the `:` that ends a plain key, or -1. */
+function keyColon(t: string): number {
+  for (let i = 0; i < t.length; i++) {
+    const ch = t[i];
+    if (ch === ':' && (i + 1 === t.length || t[i + 1] === ' ' || t[i + 1] === '\t')) return i;
+    if (ch === '#' && i > 0 && (t[i - 1] === ' ' || t[i - 1] === '\t')) return -1;
+  }
+  return -1;
+}
+
+/** Parse one document's lines (without `---` markers). FALLBACK when not on the fast path;
+ *  undefined for an empty document. */
+export function fastParseDocument(rawLines: string[], firstLine: number, file: string, endsWithNewline: boolean): { value: unknown; line: number; fieldSources: Map<string, SourceLocation> } | undefined | Fallback {
+  const lines: Line[] = new Array(rawLines.length);
+  for (let k = 0; k < rawLines.length; k++) {
+    let s = rawLines[k];
+    if (s.endsWith('\r')) s = s.slice(0, -1);
+    let n = 0;
+    while (s.charCodeAt(n) === 32) n++;
+    const text = s.slice(n);
+    if (text.charCodeAt(0) === 9 && text.trim() !== '') return FALLBACK; // tab indentation
+    const trimmed = text.trimEnd();
+    lines[k] = { indent: trimmed === '' ? n : n, text: trimmed === '' ? '' : text.trimEnd() };
+  }
+  const p = new BlockParser(lines, firstLine, file);
+  p.endsWithNewline = endsWithNewline;
+  try {
+    const start = p.nextContent(0);
+    if (start >= lines.length) return undefined;
+    if (lines[start].text.startsWith('%')) return FALLBACK;
+    p.set('', start);
+    const [value, after] = p.node(start, '', -1);
+    if (p.nextContent(after) < lines.length) return FALLBACK; // something the grammar above did not expect
+    return { value, line: firstLine + start, fieldSources: p.out };
+  } catch (err) {
+    if (err instanceof Unsupported) return FALLBACK;
+    throw err;
+  }
+}
