@@ -104,6 +104,13 @@ test('SMP keyed lists merge by key; other lists replace; new items go first as u
   // A brand-new container without $setElementOrder lands first (mergeSortedSlice puts unknown patch items first).
   const added = applyStrategicMergePatch(frozen(), { spec: { template: { spec: { containers: [{ name: 'new', image: 'x' }] } } } }, 'Deployment') as any;
   assert.deepEqual(added.spec.template.spec.containers.map((c: any) => c.name), ['new', 'app', 'side']);
+  // apimachinery's own case "preserve the order from the patch in a merging list 2".
+  const upstream = applyStrategicMergePatch({ spec: { template: { spec: { containers: [{ name: '1' }, { name: '2', v: 'b' }, { name: '3' }] } } } },
+    { spec: { template: { spec: { containers: [{ name: '3', v: 'c' }, { name: '1', v: 'a' }] } } } }, 'Deployment') as any;
+  assert.deepEqual(upstream.spec.template.spec.containers, [{ name: '2', v: 'b' }, { name: '3', v: 'c' }, { name: '1', v: 'a' }]);
+  // Opt-in: new items after the live ones.
+  const appended = applyStrategicMergePatch(frozen(), { spec: { template: { spec: { containers: [{ name: 'new', image: 'x' }] } } } }, 'Deployment', { newItemsLast: true }) as any;
+  assert.deepEqual(appended.spec.template.spec.containers.map((c: any) => c.name), ['app', 'side', 'new']);
 });
 
 test('SMP directives: $patch delete/replace, $retainKeys, $deleteFromPrimitiveList, null', () => {

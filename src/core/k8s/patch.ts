@@ -170,14 +170,23 @@ function withoutDirectives(v: Json): Json {
  * `$patch: replace|delete|merge`, `$retainKeys`, `$setElementOrder/<f>`, `$deleteFromPrimitiveList/<f>`
  * are honoured; null deletes.
  */
-export function applyStrategicMergePatch<T = Json>(target: T, patch: Json, kind: string): T {
+export interface SmpOptions {
+  /**
+   * Upstream puts list items that only the patch has *before* the live items they are compared with
+   * (mergeSortedSlice: `kubectl patch` adding a container yields [new, old]; see the kubectl-patch task page).
+   * true appends them instead ([old, new]), as older servers and some hand-written expectations do.
+   */
+  newItemsLast?: boolean;
+}
+
+export function applyStrategicMergePatch<T = Json>(target: T, patch: Json, kind: string, opts: SmpOptions = {}): T {
   if (!isObject(patch)) throw new PatchError('a strategic merge patch must be a JSON object', 400, 'BadRequest');
-  const out = mergeMap(isObject(target) ? target : {}, patch, kind, []);
+  const out = mergeMap(isObject(target) ? target : {}, patch, kind, [], opts);
   return (out ?? {}) as T;
 }
 
 /** `$patch: delete` on a map leaves an empty map (handleDirectiveInMergeMap); in a list it removes the item. */
-function mergeMap(original: JsonObject, patch: JsonObject, kind: string, names: string[]): JsonObject | undefined {
+function mergeMap(original: JsonObject, patch: JsonObject, kind: string, names: string[], opts: SmpOptions): JsonObject | undefined {
   const directive = patch[PATCH];
   if (directive === 'delete') return {};
   if (directive === 'replace') return withoutDirectives(patch) as JsonObject;
@@ -215,9 +224,9 @@ function mergeMap(original: JsonObject, patch: JsonObject, kind: string, names: 
     let merged: Json[];
     if (origList && !patchList) merged = origList;
     else if (!origList && patchList) merged = withoutDirectives(patchList) as Json[];
-    else if (origList && patchList) merged = mergeListValue(origList, patchList, kind, path);
+    else if (origList && patchList) merged = mergeListValue(origList, patchList, kind, path, opts);
     else continue;
-    out[field] = enforceOrder(merged, order, origList ?? [], key);
+    out[field] = enforceOrder(merged, order, origList ?? [], key, opts);
     handled.add(field);
   }
 
@@ -230,11 +239,11 @@ function mergeMap(original: JsonObject, patch: JsonObject, kind: string, names: 
     const path = [...names, k];
     const cur = out[k];
     if (isObject(v)) {
-      const merged = mergeMap(isObject(cur) ? cur : {}, v, kind, path);
+      const merged = mergeMap(isObject(cur) ? cur : {}, v, kind, path, opts);
       if (merged === undefined) delete out[k];
       else out[k] = merged;
     } else if (Array.isArray(v)) {
-      out[k] = Array.isArray(cur) ? mergeListValue(cur, v, kind, path) : withoutDirectives(v);
+      out[k] = Array.isArray(cur) ? mergeListValue(cur, v, kind, path, opts) : withoutDirectives(v);
     } else {
       out[k] = v;
     }
@@ -242,7 +251,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, kind: string, names: 
   return out;
 }
 
-function mergeListValue(original: Json[], patch: Json[], kind: string, path: string[]): Json[] {
+function mergeListValue(original: Json[], patch: Json[], kind: string, path: string[], opts: SmpOptions): Json[] {
   const strategy = smpListStrategy(kind, path);
   if (strategy.strategy === 'replace') return withoutDirectives(patch) as Json[];
   // A `{$patch: replace}` element replaces the whole list with the other elements.
@@ -250,7 +259,7 @@ function mergeListValue(original: Json[], patch: Json[], kind: string, path: str
   const key = strategy.key;
   if (!key) {
     // Primitive merge list (finalizers): union without duplicates, then patch order.
-    return enforceOrder(dedupe([...original, ...withoutDirectives(patch) as Json[]]), patch, original, undefined);
+    return enforceOrder(dedupe([...original, ...withoutDirectives(patch) as Json[]]), patch, original, undefined, opts);
   }
   let list: Json[] = original.map(clone);
   const remaining: JsonObject[] = [];
@@ -264,14 +273,14 @@ function mergeListValue(original: Json[], patch: Json[], kind: string, path: str
   for (const item of remaining) {
     const idx = list.findIndex((x) => isObject(x) && deepEqual(x[key], item[key]));
     if (idx >= 0) {
-      const merged = mergeMap(list[idx] as JsonObject, item, kind, path);
+      const merged = mergeMap(list[idx] as JsonObject, item, kind, path, opts);
       if (merged === undefined) list.splice(idx, 1);
       else list[idx] = merged;
     } else {
       list.push(withoutDirectives(item));
     }
   }
-  return enforceOrder(list, remaining, original, key);
+  return enforceOrder(list, remaining, original, key, opts);
 }
 
 function dedupe(list: Json[]): Json[] {
@@ -293,7 +302,7 @@ function indexIn(list: Json[], v: Json, key: string | undefined): number {
  * normalizeElementOrder: items named in `patchOrder` come in that order, server-only items keep their
  * original relative order, and the two sequences interleave by their position in the original list.
  */
-function enforceOrder(merged: Json[], patchOrder: Json[], serverOrder: Json[], key: string | undefined): Json[] {
+function enforceOrder(merged: Json[], patchOrder: Json[], serverOrder: Json[], key: string | undefined, opts: SmpOptions): Json[] {
   const inPatch = (x: Json) => indexIn(patchOrder, x, key) >= 0;
   const patchItems = merged.filter(inPatch);
   const serverOnly = merged.filter((x) => !inPatch(x));
@@ -313,7 +322,8 @@ function enforceOrder(merged: Json[], patchOrder: Json[], serverOrder: Json[], k
     else {
       const li = indexIn(serverOrder, left[i], key);
       const ri = indexIn(serverOrder, right[j], key);
-      if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++]);
+      const leftFirst = li >= 0 && ri >= 0 ? li < ri : opts.newItemsLast === true && ri < 0;
+      if (leftFirst) out.push(left[i++]);
       else out.push(right[j++]);
     }
   }
