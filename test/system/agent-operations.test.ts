@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../support/sandbox';
-import { applyApp, appSummary, configMap, getApp, getJson, kubectlOk, makeRepo, tempRoot, waitFor, waitSyncedAt, type Json } from './agentHelpers';
+import { applicationYaml, applyApp, appSummary, configMap, getApp, getJson, kubectlOk, makeRepo, tempRoot, waitFor, waitSyncedAt, type Json } from './agentHelpers';
 
 describe('pull agent requests (poll 60 s)', () => {
   let sb: Sandbox;
@@ -99,5 +99,19 @@ describe('pull agent requests (poll 60 s)', () => {
       last = getApp(sb, 'partial');
       return last.status?.operationState?.phase === 'Error' && /no-such-branch/.test(last.status.operationState.message);
     }, 15_000, () => appSummary(last));
+  });
+
+  test('deleting an Application with the resources finalizer deletes what it tracked; without it they stay', async () => {
+    const repo = makeRepo(root, 'cascade', { 'app/cm.yaml': configMap('owned', { v: '1' }) });
+    const repo2 = makeRepo(root, 'orphan', { 'app/cm.yaml': configMap('left', { v: '1' }) });
+    const withFinalizer = applicationYaml({ name: 'cascade', repoURL: repo.remote, path: 'app', namespace: 'cascade', automated: { prune: true } })
+      .replace('  namespace: argocd\n', '  namespace: argocd\n  finalizers: [resources-finalizer.argocd.argoproj.io]\n');
+    kubectlOk(sb, ['apply', '--server-side', '-f', '-'], withFinalizer);
+    applyApp(sb, { name: 'orphan', repoURL: repo2.remote, path: 'app', namespace: 'orphan', automated: { prune: true } });
+    await waitSyncedAt(sb, 'cascade', repo.head(), 15_000);
+    await waitSyncedAt(sb, 'orphan', repo2.head(), 15_000);
+    kubectlOk(sb, ['delete', 'applications.argoproj.io', 'cascade', 'orphan', '-n', 'argocd']);
+    await waitFor('cascade resources deleted', () => sb.kubectl(['get', 'cm', 'owned', '-n', 'cascade']).status === 1, 10_000);
+    assert.equal(sb.kubectl(['get', 'cm', 'left', '-n', 'orphan']).status, 0, 'no finalizer: resources left in place (Argo CD default)');
   });
 });

@@ -56,12 +56,29 @@ export class AppController {
   /** uid -> apiVersion|kind pairs ever applied (so prune finds them after they leave Git). */
   private readonly kinds = new Map<string, Set<string>>();
   private readonly lastStatusWrite = new Map<string, number>();
+  private readonly healBackoff = new Map<string, { count: number; nextAt: number }>();
 
   constructor(private readonly opts: ControllerOptions) {}
 
   forget(app: Application): void {
     const uid = app.metadata.uid ?? app.metadata.name;
-    this.renders.delete(uid); this.attempted.delete(uid); this.kinds.delete(uid); this.lastStatusWrite.delete(uid);
+    this.renders.delete(uid); this.attempted.delete(uid); this.kinds.delete(uid); this.lastStatusWrite.delete(uid); this.healBackoff.delete(uid);
+  }
+
+  /** After an Application is deleted: with Argo CD's resources finalizer, delete what it tracked (cascade).
+   *  The sandbox server removes objects at once (no finalizer phase), so this runs on the DELETED event. */
+  async cascadeDelete(app: Application): Promise<void> {
+    const finalizers = (app.metadata.finalizers ?? []) as string[];
+    if (!finalizers.some((f) => f.startsWith('resources-finalizer.argocd.argoproj.io'))) return;
+    const resources = [...(app.status?.resources ?? [])].reverse();
+    for (const r of resources) {
+      const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+      const live = await this.opts.client.get({ apiVersion, kind: r.kind, namespace: r.namespace, name: r.name });
+      if (live && live.metadata.annotations?.[TRACKING_ANNOTATION] === trackingId(app.metadata.name, live)) {
+        await this.opts.client.delete({ apiVersion, kind: r.kind, namespace: r.namespace, name: r.name });
+      }
+    }
+    this.opts.log(`app ${app.metadata.name}: deleted with its resources (${resources.length})`);
   }
 
   /** Reconcile the app named `name` in `namespace`, read fresh from the server. */
@@ -142,9 +159,11 @@ export class AppController {
       const wouldEmpty = rendered.objects.length === 0 && compared.extras.length > 0 && automated.prune && !automated.allowEmpty;
       if (wouldEmpty) {
         status.conditions = [{ type: 'SyncError', message: 'auto-sync will wipe out all resources', lastTransitionTime: now }];
-      } else if (newRevision || automated.selfHeal) {
+      } else if (newRevision) {
         sync = { sha: targetSha, op: { revision: targetSha, prune: !!automated.prune }, initiatedBy: { automated: true }, desired: rendered.objects };
-        if (!newRevision) this.opts.log(`app ${name}: self-healing ${compared.outOfSyncNames.join(', ')}`);
+      } else if (automated.selfHeal && this.selfHealDue(uid, compared, !!automated.prune)) {
+        sync = { sha: targetSha, op: { revision: targetSha, prune: !!automated.prune }, initiatedBy: { automated: true }, desired: rendered.objects };
+        this.opts.log(`app ${name}: self-healing ${compared.outOfSyncNames.join(', ')}`);
       }
     }
 
@@ -177,6 +196,12 @@ export class AppController {
       // Compare again after the sync so the status written right now reflects it.
       live = await this.liveFor(app, rendered.objects, oldStatus);
       compared = this.compare(app, rendered.objects, live);
+      // Self-heal backoff (Argo CD's selfHealTimeout, growing): a sync that cannot fix the drift
+      // must not re-run every poll.
+      if (sync.sha === targetSha && compared.outOfSync && !operation) {
+        const n = (this.healBackoff.get(uid)?.count ?? 0) + 1;
+        this.healBackoff.set(uid, { count: n, nextAt: Date.now() + Math.min(5_000 * 2 ** (n - 1), 180_000) });
+      } else this.healBackoff.delete(uid);
     }
 
     status.sync = { status: compared.outOfSync ? 'OutOfSync' : 'Synced', revision: targetSha, comparedTo: { source, destination } };
@@ -187,6 +212,14 @@ export class AppController {
     const force = !!(sync || operation || refresh) || Date.now() - (this.lastStatusWrite.get(uid) ?? 0) > RECONCILED_AT_EVERY_MS;
     await this.writeStatus(app, oldStatus, status, force);
     if (refresh) await this.clearRefresh(app);
+  }
+
+  /** Self-heal only for drift a sync can fix (not just objects awaiting a prune that is off), with backoff. */
+  private selfHealDue(uid: string, compared: { resources: ResourceStatusEntry[] }, prune: boolean): boolean {
+    const fixable = compared.resources.some((r) => r.status === 'OutOfSync' && (!r.requiresPruning || prune));
+    if (!fixable) return false;
+    const backoff = this.healBackoff.get(uid);
+    return !backoff || Date.now() >= backoff.nextAt;
   }
 
   /** Revision of the last automated attempt: memory, else the last operation recorded in status. */

@@ -84,7 +84,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     {
       path: `/apis/${APP_API_VERSION}/namespaces/${ARGO_NAMESPACE}/applications`, key: (o) => `app/${o.metadata.name}`,
       asked: (o) => !!o.metadata.annotations?.[REFRESH_ANNOTATION] || !!(o as Application).operation,
-      deleted: (o) => controller.forget(o as Application),
+      deleted: (o) => {
+        controller.forget(o as Application);
+        controller.cascadeDelete(o as Application).catch((err: Error) => log(`app ${o.metadata.name}: cascade delete failed: ${err.message}`));
+      },
     },
     {
       path: `/apis/${KS_API}/kustomizations`, key: (o) => `ks/${o.metadata.namespace}/${o.metadata.name}`,
