@@ -225,3 +225,38 @@ test('finalizers are a set and ownerReferences are keyed by uid', () => {
   assert.equal(JSON.stringify(mf[0].fieldsV1),
     '{"f:data":{".":{},"f:k":{}},"f:metadata":{"f:finalizers":{".":{},"v:\\"a/b\\"":{}},"f:ownerReferences":{".":{},"k:{\\"uid\\":\\"u-1\\"}":{}}}}');
 });
+
+test('kubectl server-side apply over a client-side-applied object: waiver and annotation rewrite', () => {
+  const m = manifest();
+  const lastApplied = JSON.stringify(m) + '\n';
+  m.metadata.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied };
+  const live = defaulted(m);
+  live.metadata.managedFields = recordUpdate({ after: live, manager: 'kubectl-client-side-apply', now: T0, apiVersion: 'apps/v1' });
+
+  const next = manifest() as any;
+  next.spec.replicas = 5;
+  next.metadata.annotations = { note: '<a&b>' };
+  // Another manager conflicts with the client-side owner...
+  const other = serverSideApply({ live, applied: next, manager: 'argocd-controller', force: false, now: T1, apiVersion: 'apps/v1' });
+  assert.ok('conflicts' in other);
+  assert.deepEqual(other.conflicts.map((c) => [c.manager, c.field]), [['kubectl-client-side-apply', '.spec.replicas']]);
+  // ...kubectl does not: the last-applied annotation declares replicas with the live value.
+  const upgraded = applyOk(serverSideApply({ live, applied: next, manager: 'kubectl', force: false, now: T1, apiVersion: 'apps/v1' }));
+  assert.equal((upgraded.spec as any).replicas, 5);
+  const rewritten = upgraded.metadata.annotations!['kubectl.kubernetes.io/last-applied-configuration'];
+  assert.ok(rewritten.endsWith('}\n'));
+  const parsed = JSON.parse(rewritten);
+  assert.equal(parsed.spec.replicas, 5);
+  assert.deepEqual(parsed.metadata.annotations, { note: '<a&b>' });
+  assert.ok(rewritten.includes('\\u003ca\\u0026b\\u003e'), 'HTML-escaped like Go');
+  assert.ok(rewritten.startsWith('{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"annotations"'), 'keys sorted');
+  assert.equal(ownerOf(upgraded.metadata.managedFields, upgraded, '/spec/replicas')?.manager, 'kubectl');
+
+  // Once someone else changed the field (scale), the waiver no longer applies.
+  const scaled = structuredClone(live) as any;
+  scaled.spec.replicas = 4;
+  scaled.metadata.managedFields = recordUpdate({ before: live, after: scaled, manager: 'kubectl', now: T1, apiVersion: 'apps/v1', subresource: 'scale' });
+  const r = serverSideApply({ live: scaled, applied: next, manager: 'kubectl', force: false, now: T2, apiVersion: 'apps/v1' });
+  assert.ok('conflicts' in r);
+  assert.deepEqual(r.conflicts.map((c) => [c.manager, c.subresource, c.field]), [['kubectl', 'scale', '.spec.replicas']]);
+});

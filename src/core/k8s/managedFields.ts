@@ -490,7 +490,14 @@ export function serverSideApply(opts: ServerSideApplyOptions):
       conflicts.push({ manager: m.manager, field: pathToString(p), apiVersion: m.apiVersion, operation: m.operation, subresource: m.subresource, time: m.time });
     }
   }
-  if (conflicts.length > 0 && !force) return { conflicts };
+  if (conflicts.length > 0 && !force) {
+    // kubectl upgrading a client-side-applied object: conflicts on fields its last-applied annotation
+    // declares with the live value are waived (lastappliedmanager.go), i.e. the apply is forced.
+    const allowed = manager === 'kubectl' && live ? allowedFromLastApplied(kind, live) : undefined;
+    const paths = conflictPaths(conflictSets);
+    const remaining = allowed ? conflicts.filter((_, i) => !allowed.has(paths[i])) : conflicts;
+    if (remaining.length > 0) return { conflicts: remaining };
+  }
 
   for (const [key, m] of managers) {
     if (key === applyKey) continue;
@@ -506,7 +513,56 @@ export function serverSideApply(opts: ServerSideApplyOptions):
 
   const result = merged as unknown as KubeObject;
   result.metadata = { ...(result.metadata ?? {}), managedFields: encodeManagers(managers) } as KubeObject['metadata'];
+  // kubectl's server-side apply keeps an existing client-side annotation in step (lastappliedupdater.go).
+  if (manager === 'kubectl' && result.metadata.annotations?.[LAST_APPLIED] !== undefined) {
+    result.metadata.annotations = { ...result.metadata.annotations, [LAST_APPLIED]: lastAppliedValue(opts.applied) };
+  }
   return { object: result };
+}
+
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** The conflict paths in the order conflicts were pushed (same iteration as serverSideApply). */
+function conflictPaths(conflictSets: Map<string, FieldSet>): FieldPath[] {
+  const out: FieldPath[] = [];
+  for (const set of conflictSets.values()) {
+    out.push(...set.paths().sort((a, b) => pathToString(a) < pathToString(b) ? -1 : 1));
+  }
+  return out;
+}
+
+/** Fields the last-applied annotation declares with the value live still has. */
+function allowedFromLastApplied(kind: string, live: KubeObject): FieldSet | undefined {
+  const text = live.metadata.annotations?.[LAST_APPLIED];
+  if (!text) return undefined;
+  let lastApplied: JsonObject;
+  try {
+    lastApplied = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(lastApplied)) return undefined;
+  const declared = toFieldSet(kind, tracked(lastApplied, kind, undefined, false));
+  const cmp = compareObjects(kind, tracked(lastApplied, kind, undefined, false), tracked(live as unknown as JsonObject, kind, undefined, false));
+  return declared.difference(cmp.modified);
+}
+
+/** Go's json.Encoder output of the applied object minus the annotation: sorted keys, HTML escaped, "\n". */
+export function lastAppliedValue(applied: KubeObject): string {
+  const copy = clone(applied) as KubeObject;
+  const ann = copy.metadata?.annotations;
+  if (ann) delete ann[LAST_APPLIED]; // an emptied map stays, as Go's SetAnnotations keeps it
+  return goJson(copy) + '\n';
+}
+
+function goJson(v: unknown): string {
+  const escape = (s: string) => JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return escape(v);
+  if (typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(goJson).join(',')}]`;
+  const o = v as JsonObject;
+  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${escape(k)}:${goJson(o[k])}`).join(',')}}`;
 }
 
 function withoutManagedFields(obj: unknown): JsonObject {
