@@ -1,6 +1,7 @@
 // Owns the one Engine of this window: builds it from settings on first use (after activation), restarts it
 // when settings or trust change, and re-publishes its DriftReport to every view as one event.
 import * as vscode from 'vscode';
+import type { GitOpsLog } from './log';
 import type { App, DriftReport, IgnoreDifferencesRule } from '../core/model';
 import { loadHeavy } from './engineLoader';
 import type { EngineLike, EngineOptions, HeavyModule } from './engineTypes';
@@ -27,7 +28,7 @@ export class EngineHost implements vscode.Disposable {
   override?: { kubeconfig: string; context?: string; root?: string };
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly out: vscode.LogOutputChannel) {
+  constructor(private readonly out: GitOpsLog) {
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (RESTART_SETTINGS.some((s) => e.affectsConfiguration(s))) void this.restart('settings changed');
@@ -154,8 +155,17 @@ export class EngineHost implements vscode.Disposable {
     await this.ensureStarted();
   }
 
-  fileChanged(file: string, text?: string): Promise<void> {
-    return this.engine ? this.engine.fileChanged(file, text) : Promise.resolve();
+  /** Re-render the apps that read `file` (from `text` = the unsaved buffer, else from disk). Never throws. */
+  async fileChanged(file: string, text?: string): Promise<void> {
+    const engine = this.engine;
+    if (!engine) return;
+    const began = performance.now();
+    try {
+      await engine.fileChanged(file, text);
+      this.out.debug(`re-read ${file}${text === undefined ? '' : ' (unsaved buffer)'} in ${Math.round(performance.now() - began)} ms`);
+    } catch (err) {
+      this.out.error(`could not re-read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   app(name: string): App | undefined {

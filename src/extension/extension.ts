@@ -15,6 +15,7 @@ import { registerCoreCommands } from './commands/coreCommands';
 import { registerSandboxCommand, stopSandbox } from './commands/sandbox';
 import { registerGitCommands } from './commands/gitCommands';
 import { heavyLoaded } from './engineLoader';
+import { createLog } from './log';
 import type { DriftReport } from '../core/model';
 
 /** Returned by activate() for the in-host tests (and other extensions, should they ever care). */
@@ -29,6 +30,8 @@ export interface GitOpsApi {
   decorationsFor(uri: vscode.Uri): AppliedMark[];
   lastDecorationUpdateMs(): number;
   treeSnapshot(): { id: string; label: string; description?: string }[];
+  /** The last lines of the GitOps output channel. */
+  log(): string[];
 }
 
 const YAML_SELECTOR: vscode.DocumentSelector = [{ language: 'yaml', scheme: 'file' }, { scheme: 'file', pattern: '**/*.{yaml,yml}' }];
@@ -37,7 +40,7 @@ const EDIT_DEBOUNCE_MS = 150;
 
 export function activate(context: vscode.ExtensionContext): GitOpsApi {
   const began = performance.now();
-  const output = vscode.window.createOutputChannel('GitOps', { log: true });
+  const output = createLog();
   const host = new EngineHost(output);
   const tree = new ApplicationsTree(host);
   const treeView = vscode.window.createTreeView<TreeNode>('gitops.applications', { treeDataProvider: tree, showCollapseAll: true });
@@ -88,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): GitOpsApi {
     decorationsFor: (uri) => decorations.decorationsFor(uri),
     lastDecorationUpdateMs: () => decorations.lastUpdateMs,
     treeSnapshot: () => tree.snapshot(),
+    log: () => output.recent(),
   };
 }
 
@@ -100,14 +104,14 @@ function registerEditTracking(context: vscode.ExtensionContext, host: EngineHost
     clearTimeout(timers.get(key));
     timers.set(key, setTimeout(() => {
       timers.delete(key);
-      void host.fileChanged(doc.uri.fsPath, doc.getText()).catch(() => undefined);
+      void host.fileChanged(doc.uri.fsPath, doc.getText());
     }, EDIT_DEBOUNCE_MS));
   };
   const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml,tpl,json}');
   const fromDisk = (uri: vscode.Uri) => {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (open?.isDirty) return; // the buffer wins while it is being edited
-    void host.fileChanged(uri.fsPath).catch(() => undefined);
+    void host.fileChanged(uri.fsPath);
   };
   context.subscriptions.push(
     watcher,
@@ -117,7 +121,7 @@ function registerEditTracking(context: vscode.ExtensionContext, host: EngineHost
       if (!inWorkspace(doc)) return;
       clearTimeout(timers.get(doc.uri.toString()));
       // Closing without saving: the file on disk is the truth again.
-      void host.fileChanged(doc.uri.fsPath).catch(() => undefined);
+      void host.fileChanged(doc.uri.fsPath);
     }),
     { dispose: () => { for (const t of timers.values()) clearTimeout(t); } },
   );

@@ -1,6 +1,7 @@
 // What every command handler gets: the engine host, the output channel, the tree, and helpers that turn a
 // command's argument (tree node, hover/CodeLens link, or nothing = the cursor) into a target.
 import * as vscode from 'vscode';
+import type { GitOpsLog } from './log';
 import type { App } from '../core/model';
 import type { EngineHost } from './engineHost';
 import type { ApplicationsTree, TreeNode } from './tree/applicationsTree';
@@ -13,7 +14,7 @@ export interface Services {
   /** The engine: host.get() (may be undefined before start), host.ensureStarted(), host.report(),
    *  host.app(name), host.options() (kubeconfig/context/trusted as the engine uses them), host.heavy(). */
   host: EngineHost;
-  output: vscode.LogOutputChannel;
+  output: GitOpsLog;
   tree: ApplicationsTree;
   treeView: vscode.TreeView<TreeNode>;
   decorations: DecorationManager;

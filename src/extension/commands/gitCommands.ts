@@ -68,22 +68,23 @@ export function registerGitCommands(context: vscode.ExtensionContext, services: 
 
   /** Push, ask the agent, follow it: one cancellable progress notification with the steps. */
   const pushAndFollow = async (title: string, action: Action, app: App | string | undefined, work: (report: (m: string) => void) => Promise<string>) => {
+    const steps: string[] = [];
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `GitOps: ${title}`, cancellable: true }, async (progress, token) => {
-      const report = (message: string) => { progress.report({ message }); output.info(`${title}: ${message}`); };
+      const report = (message: string) => { steps.push(message); progress.report({ message }); output.info(`${title}: ${message}`); };
       const commit = await work(report);
-      if (action === 'commit') return { commit };
+      if (action === 'commit') return { commit, steps };
       const git = gitModule();
       const pushed = await git.push(root(), report);
       report(`pushed ${pushed.head.slice(0, 7)} to ${pushed.remote}/${pushed.branch}${pushed.rebased ? ' (replayed onto newer commits)' : ''}`);
-      if (action === 'push' || !app) return { commit, pushed };
+      if (action === 'push' || !app) return { commit, pushed, steps };
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
       const began = Date.now();
       const status = await git.syncAndWait(conn(), app, pushed.head, {
         timeoutMs: timeoutMs(), signal: controller.signal,
-        onStep: (step) => { progress.report({ message: `${step} (${((Date.now() - began) / 1000).toFixed(1)} s)`, increment: 33 }); output.info(`${title}: ${step}`); },
+        onStep: (step) => { steps.push(step); progress.report({ message: `${step} (${((Date.now() - began) / 1000).toFixed(1)} s)`, increment: 33 }); output.info(`${title}: ${step}`); },
       });
-      return { commit, pushed, status, seconds: (Date.now() - began) / 1000 };
+      return { commit, pushed, status, seconds: (Date.now() - began) / 1000, steps };
     });
   };
 

@@ -19,6 +19,8 @@ export class DecorationManager implements vscode.Disposable {
   private readonly types: Record<MarkKind, vscode.TextEditorDecorationType>;
   private index: DriftIndex = new Map();
   private readonly applied = new Map<string, AppliedMark[]>();
+  /** What was last set per editor; editors are weakly held (VS Code recreates them when a tab comes back). */
+  private sent = new WeakMap<vscode.TextEditor, string>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Milliseconds the last update() took (all visible editors), for tests and the 5,000-line benchmark. */
   lastUpdateMs = 0;
@@ -53,7 +55,9 @@ export class DecorationManager implements vscode.Disposable {
     this.disposables.push(
       host.onDidChange((r) => { this.index = indexReport(r); this.update(); }),
       vscode.window.onDidChangeVisibleTextEditors(() => this.update()),
-      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('gitops.decorations.enabled')) this.update(); }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('gitops.decorations.enabled')) { this.sent = new WeakMap(); this.update(); }
+      }),
       vscode.workspace.onDidCloseTextDocument((d) => this.applied.delete(d.uri.toString())),
     );
     this.index = indexReport(host.report());
@@ -63,15 +67,16 @@ export class DecorationManager implements vscode.Disposable {
     return this.index;
   }
 
-  update(editors: readonly vscode.TextEditor[] = vscode.window.visibleTextEditors): void {
+  /** `force`: send the ranges even when they are the same as last time (the benchmark measures the full cost). */
+  update(editors: readonly vscode.TextEditor[] = vscode.window.visibleTextEditors, force = false): void {
     const began = performance.now();
     const enabled = vscode.workspace.getConfiguration('gitops').get<boolean>('decorations.enabled', true);
-    for (const editor of editors) this.decorate(editor, enabled);
+    for (const editor of editors) this.decorate(editor, enabled, force);
     this.lastUpdateMs = performance.now() - began;
     this.updatedEmitter.fire();
   }
 
-  private decorate(editor: vscode.TextEditor, enabled: boolean): void {
+  private decorate(editor: vscode.TextEditor, enabled: boolean, force: boolean): void {
     const doc = editor.document;
     if (!isYamlDocument(doc)) return;
     const key = doc.uri.toString();
@@ -91,7 +96,11 @@ export class DecorationManager implements vscode.Disposable {
       });
       applied.push({ line, kind, text });
     }
+    // Same marks as last time on this editor: nothing to send to the renderer (big files, frequent reports).
+    const signature = applied.map((m) => `${m.line}\u0000${m.kind}\u0000${m.text}`).join('\u0001');
+    if (!force && this.sent.get(editor) === signature) return;
     for (const kind of Object.keys(this.types) as MarkKind[]) editor.setDecorations(this.types[kind], options[kind]);
+    this.sent.set(editor, signature);
     this.applied.set(key, applied);
   }
 

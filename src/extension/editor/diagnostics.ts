@@ -10,12 +10,13 @@ import { isYamlDocument } from './decorations';
 export class DriftDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('gitops');
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly sent = new Map<string, string>();
 
   constructor(private readonly host: EngineHost, private readonly index: () => DriftIndex) {
     this.disposables.push(
       host.onDidChange(() => this.updateAll()),
       vscode.workspace.onDidOpenTextDocument((d) => this.update(d)),
-      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
     );
   }
 
@@ -26,7 +27,12 @@ export class DriftDiagnostics implements vscode.Disposable {
       open.add(doc.uri.toString());
       this.update(doc);
     }
-    this.collection.forEach((uri) => { if (!open.has(uri.toString())) this.collection.delete(uri); });
+    this.collection.forEach((uri) => { if (!open.has(uri.toString())) this.forget(uri); });
+  }
+
+  private forget(uri: vscode.Uri): void {
+    this.collection.delete(uri);
+    this.sent.delete(uri.toString());
   }
 
   update(doc: vscode.TextDocument): void {
@@ -45,6 +51,10 @@ export class DriftDiagnostics implements vscode.Disposable {
       d.code = m.kind === 'drift' ? 'drift' : 'missing';
       out.push(d);
     }
+    const key = doc.uri.toString();
+    const signature = out.map((d) => `${d.range.start.line}:${d.range.start.character}-${d.range.end.character}:${d.message}`).join('\n');
+    if (this.sent.get(key) === signature) return; // unchanged: spare the renderer 500 markers
+    this.sent.set(key, signature);
     this.collection.set(doc.uri, out);
   }
 

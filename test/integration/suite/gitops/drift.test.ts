@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { GitOpsApi } from '../../../../src/extension/extension';
-import { gitopsApi, hoverText, kubectl, lineOf, record, sandboxSkip, waitFor, workspaceFile } from './helpers';
+import { dumpLogOnFailure, gitopsApi, hoverText, kubectl, lineOf, record, sandboxSkip, waitFor, workspaceFile } from './helpers';
 
 describe('drift in the editor (sandbox)', function () {
   this.timeout(120_000);
@@ -13,6 +13,8 @@ describe('drift in the editor (sandbox)', function () {
   const web = workspaceFile('apps/web/deployment.yaml');
   const apiFile = workspaceFile('apps/api/deployment.yaml');
   const latency: Record<string, number> = {};
+
+  dumpLogOnFailure(() => api);
 
   before(async function () {
     sandboxSkip(this);

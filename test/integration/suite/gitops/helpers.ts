@@ -61,3 +61,12 @@ export function hoverText(hovers: vscode.Hover[]): string {
 export function sandboxSkip(ctx: Mocha.Context): void {
   if (!process.env.GITOPS_TEST_KUBECONFIG) ctx.skip();
 }
+
+/** In a describe(): print the GitOps output's last lines when a test fails. */
+export function dumpLogOnFailure(api: () => { log(): string[] } | undefined): void {
+  afterEach(function () {
+    if (this.currentTest?.state !== 'failed') return;
+    const lines = api()?.log() ?? [];
+    console.log(`    --- GitOps output (last ${Math.min(lines.length, 60)} lines) ---\n${lines.slice(-60).map((l) => `    ${l}`).join('\n')}`);
+  });
+}

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { GitOpsApi } from '../../../../src/extension/extension';
-import { gitopsApi, hoverText, kubectl, lineOf, record, sandboxSkip, waitFor, workspaceFile } from './helpers';
+import { dumpLogOnFailure, gitopsApi, hoverText, kubectl, lineOf, record, sandboxSkip, waitFor, workspaceFile } from './helpers';
 
 describe('cluster down and back (sandbox restart)', function () {
   this.timeout(180_000);
@@ -14,6 +14,8 @@ describe('cluster down and back (sandbox restart)', function () {
   let restarted: ChildProcess | undefined;
   const web = workspaceFile('apps/web/deployment.yaml');
   const figures: Record<string, number> = {};
+
+  dumpLogOnFailure(() => api);
 
   before(async function () {
     sandboxSkip(this);
