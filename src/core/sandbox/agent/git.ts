@@ -39,7 +39,9 @@ export function localRepoPath(repoURL: string): string {
 const SHA_RE = /^[0-9a-f]{7,40}$/i;
 
 export class RepoCache {
-  private readonly lastFetch = new Map<string, number>();
+  private readonly lastCheck = new Map<string, number>();
+  /** mirror dir -> the remote's refs as of the last fetch (`git ls-remote --symref` output). */
+  private readonly fetchedRefs = new Map<string, string>();
   private readonly inflight = new Map<string, Promise<string>>();
 
   constructor(private readonly workDir: string) {}
@@ -49,42 +51,53 @@ export class RepoCache {
     return path.join(this.workDir, 'repos', hash + '.git');
   }
 
-  /** Clone on first use, else fetch when the last fetch is older than maxAgeMs (0 = always). Returns the mirror dir. */
+  /** Make the mirror current, checking at most once per maxAgeMs (0 = always). Like Argo CD's repo-server,
+   *  a cheap `ls-remote` decides whether a fetch is needed. Returns the mirror dir. */
   async sync(repoURL: string, maxAgeMs: number): Promise<string> {
     const dir = this.mirrorDir(repoURL);
-    const last = this.lastFetch.get(dir);
+    const last = this.lastCheck.get(dir);
     if (last !== undefined && Date.now() - last < maxAgeMs && fs.existsSync(dir)) return dir;
-    // One fetch per repo at a time; concurrent callers share it.
+    // One check per repo at a time; concurrent callers share it.
     const pending = this.inflight.get(dir);
     if (pending) return pending;
     const job = (async () => {
       const source = localRepoPath(repoURL);
       if (!fs.existsSync(source)) throw new GitError(`repository not found: ${repoURL}`);
+      const refs = await git(['ls-remote', '--symref', source]);
       if (!fs.existsSync(path.join(dir, 'HEAD'))) {
         fs.mkdirSync(path.dirname(dir), { recursive: true });
         fs.rmSync(dir, { recursive: true, force: true });
         await git(['clone', '--quiet', '--mirror', source, dir]);
-      } else {
+      } else if (this.fetchedRefs.get(dir) !== refs) {
         await git(['fetch', '--quiet', '--prune', '--force', 'origin', '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'], { cwd: dir });
-        // Follow the remote's default branch if it moved (HEAD of a mirror is not updated by fetch).
-        try {
-          const remoteHead = (await git(['ls-remote', '--symref', 'origin', 'HEAD'], { cwd: dir })).match(/^ref: (\S+)\s+HEAD/m)?.[1];
-          if (remoteHead) await git(['symbolic-ref', 'HEAD', remoteHead], { cwd: dir });
-        } catch { /* keep the old HEAD */ }
+        // Follow the remote's default branch if it moved (fetch does not update a mirror's HEAD).
+        const remoteHead = /^ref: (\S+)\s+HEAD$/m.exec(refs)?.[1];
+        if (remoteHead) await git(['symbolic-ref', 'HEAD', remoteHead], { cwd: dir });
       }
-      this.lastFetch.set(dir, Date.now());
+      this.fetchedRefs.set(dir, refs);
+      this.lastCheck.set(dir, Date.now());
       return dir;
     })();
     this.inflight.set(dir, job);
     try { return await job; } finally { this.inflight.delete(dir); }
   }
 
-  /** Resolve targetRevision (HEAD, branch, tag, full or short sha) to a commit sha. */
+  /** Resolve targetRevision (HEAD, branch, tag, full or short sha) to a commit sha: refs from the
+   *  ls-remote answer (no process), anything else with rev-parse in the mirror. */
   async resolve(repoURL: string, revision: string | undefined, maxAgeMs: number): Promise<string> {
     const dir = await this.sync(repoURL, maxAgeMs);
     const rev = (revision ?? '').trim() || 'HEAD';
-    const candidates = rev === 'HEAD' ? ['HEAD']
-      : [`refs/heads/${rev}`, `refs/tags/${rev}`, ...(SHA_RE.test(rev) ? [rev] : []), rev];
+    const refs = new Map<string, string>();
+    for (const line of (this.fetchedRefs.get(dir) ?? '').split('\n')) {
+      const [sha, name] = line.split('\t');
+      if (name && /^[0-9a-f]{40}$/.test(sha)) refs.set(name, sha);
+    }
+    // Annotated tags: the peeled (^{}) entry is the commit.
+    for (const name of rev === 'HEAD' ? ['HEAD'] : [`refs/heads/${rev}`, `refs/tags/${rev}^{}`, `refs/tags/${rev}`, `${rev}^{}`, rev]) {
+      const sha = refs.get(name);
+      if (sha) return sha;
+    }
+    const candidates = rev === 'HEAD' ? ['HEAD'] : [...(SHA_RE.test(rev) ? [rev] : []), rev];
     for (const candidate of candidates) {
       try {
         return (await git(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`], { cwd: dir })).trim();
