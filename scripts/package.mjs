@@ -20,7 +20,9 @@ const noCheck = process.argv.includes('--no-check');
 run(process.execPath, [path.join(root, 'scripts/build.mjs'), ...(noCheck ? ['--no-check'] : [])]);
 // No stdin in CI: every question vsce could ask is answered by a flag.
 run(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies',
-  '--allow-missing-repository', '--skip-license', '--out', vsixPath]);
+  '--allow-missing-repository', '--skip-license',
+  // No public repository to point at: keep README links relative (media/ is in the .vsix).
+  '--no-rewrite-relative-links', '--out', vsixPath]);
 const kb = fs.statSync(vsixPath).size / 1024;
 console.log(`packaged ${path.relative(root, vsixPath)} (${kb.toFixed(0)} KiB)`);
 console.log(vsixPath);
