@@ -260,3 +260,16 @@ test('kubectl server-side apply over a client-side-applied object: waiver and an
   assert.ok('conflicts' in r);
   assert.deepEqual(r.conflicts.map((c) => [c.manager, c.subresource, c.field]), [['kubectl', 'scale', '.spec.replicas']]);
 });
+
+test('after managedFields were reset, a first apply of other values conflicts with before-first-apply', () => {
+  const live = defaulted(manifest());
+  live.metadata.managedFields = undefined;
+  const next = manifest() as any;
+  next.spec.replicas = 9;
+  const r = serverSideApply({ live, applied: next, manager: 'argocd-controller', force: false, now: T1, apiVersion: 'apps/v1' });
+  assert.ok('conflicts' in r);
+  assert.deepEqual(r.conflicts.map((c) => [c.manager, c.field]), [['before-first-apply', '.spec.replicas']]);
+  const forced = applyOk(serverSideApply({ live, applied: next, manager: 'argocd-controller', force: true, now: T1, apiVersion: 'apps/v1' }));
+  assert.deepEqual(forced.metadata.managedFields!.map((e) => [e.manager, e.operation]), [['argocd-controller', 'Apply'], ['before-first-apply', 'Update']]);
+  assert.equal(ownerOf(forced.metadata.managedFields, forced, '/spec/template/spec/containers/0/imagePullPolicy')?.manager, 'before-first-apply');
+});

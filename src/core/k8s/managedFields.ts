@@ -5,7 +5,7 @@
 
 import { fromPointer, type KubeObject, type ManagedFieldsEntry } from '../model';
 import {
-  atomicMapAt, decodeFieldsV1, encodeFieldsV1, fieldNames, fieldPE, FieldSet, listItemPE, pathToString,
+  atomicMapAt, decodeFieldsV1, encodeFieldsV1, fieldNames, fieldPE, FieldSet, listItemPE, pathKey, pathToString,
   pointerToFieldPath, type FieldPath,
 } from './fieldpath';
 import { clone, deepEqual, isObject, type Json, type JsonObject } from './json';
@@ -407,8 +407,12 @@ function capUpdateManagers(managers: Map<string, ManagerState>): void {
   }
 }
 
+const BEFORE_FIRST_APPLY = 'before-first-apply';
+
 function encodeManagers(managers: Map<string, ManagerState>): ManagedFieldsEntry[] {
   capUpdateManagers(managers);
+  // stripMetaManager: `metadata` itself is never owned (only what is inside it).
+  for (const m of managers.values()) m.set.keys.delete(pathKey([fieldPE('metadata')]));
   const entries = [...managers.values()].filter((m) => !m.set.isEmpty());
   entries.sort((p, q) => {
     if (p.operation !== q.operation) return p.operation < q.operation ? -1 : 1;
@@ -464,6 +468,13 @@ export function serverSideApply(opts: ServerSideApplyOptions):
   // On create, the zero value's `creationTimestamp: null` must not leak into the object (the caller stamps it).
   if (!live) delete (base.metadata as JsonObject).creationTimestamp;
   const managers = decodeManagers(live?.metadata?.managedFields);
+  if (live && managers.size === 0) {
+    // An object nobody is tracked on (managedFields reset): everything it has so far belongs to
+    // `before-first-apply` (skipNonAppliedManager), so a first apply of other values conflicts.
+    const cmp = compareObjects(kind, tracked(emptyObjectFor(kind), kind, subresource, statusSub), tracked(live as unknown as JsonObject, kind, subresource, statusSub));
+    const set = cmp.added.union(cmp.modified);
+    if (!set.isEmpty()) managers.set(managerKey(BEFORE_FIRST_APPLY, 'Update'), { manager: BEFORE_FIRST_APPLY, operation: 'Update', apiVersion, time: now, set });
+  }
   const applyKey = managerKey(manager, 'Apply', subresource);
   const previous = managers.get(applyKey);
   const lastSet = previous?.set;
