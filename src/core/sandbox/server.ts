@@ -62,6 +62,18 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => deepEqual((a as any)[k], (b as any)[k]));
 }
 
+/** JSON of a stored object, made once however many watchers send it (stored objects never change). */
+const jsonCache = new WeakMap<object, string>();
+function serialized(obj: unknown): string {
+  if (typeof obj !== 'object' || obj === null) return JSON.stringify(obj);
+  let text = jsonCache.get(obj);
+  if (text === undefined) jsonCache.set(obj, (text = JSON.stringify(obj)));
+  return text;
+}
+
+/** A response body that is already JSON text. */
+class RawJson { constructor(readonly text: string) {} }
+
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Manager for a write: ?fieldManager=, else the User-Agent before the first '/', else "unknown". */
@@ -192,7 +204,7 @@ export class SandboxServer {
 
   private send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
     if (res.headersSent) { res.end(); return; }
-    const text = JSON.stringify(body);
+    const text = body instanceof RawJson ? body.text : JSON.stringify(body);
     res.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'content-length': Buffer.byteLength(text), ...headers });
     res.end(text);
   }
@@ -324,8 +336,11 @@ export class SandboxServer {
     if (manager.length > 128) throw badRequest('fieldManager is too long (max 128 characters)');
 
     switch (verb) {
-      case 'get': return this.send(res, 200, this.getOne(t));
-      case 'list': return this.send(res, 200, this.listOf(t, q));
+      case 'get': return this.send(res, 200, new RawJson(serialized(this.getOne(t))));
+      case 'list': {
+        const { items, ...head } = this.listOf(t, q);
+        return this.send(res, 200, new RawJson(`${JSON.stringify(head).slice(0, -1)},"items":[${items.map(serialized).join(',')}]}`));
+      }
       case 'watch': return this.serveWatch(req, res, t, q);
       case 'create': {
         if (t.name) throw methodNotAllowed(method);
@@ -720,7 +735,7 @@ export class SandboxServer {
     const flush = () => {
       scheduled = false;
       if (ended || !pending.length) return;
-      const text = pending.map((l) => JSON.stringify({ type: l.type, object: l.object })).join('\n') + '\n';
+      const text = pending.map((l) => `{"type":${JSON.stringify(l.type)},"object":${serialized(l.object)}}`).join('\n') + '\n';
       pending = [];
       res.write(text);
     };
