@@ -8,7 +8,7 @@ import type { RenderTools } from '../manifests/render';
 import { tagProblem, parseImageReference, sameImageName } from './reference';
 import { bumpTagInText, TagEditError, type TagEdit } from './tagEdit';
 import { isKustomizationFile, type ImageDeclaration } from './yamlImages';
-import { scanWorkspace, renderedContainers, containerLabel, matchesImage, appFiles, type RenderedContainer } from './images';
+import { scanWorkspace, renderedContainers, containerLabel, matchesImage, appFiles, declarationBelongsTo, type RenderedContainer } from './images';
 import { GitError, git, headSha, repoRoot, withTempWorktree, fastForwardTo, relativeTo } from './repo';
 
 export class BumpError extends Error {}
@@ -136,7 +136,7 @@ export async function bumpImage(opts: BumpOptions): Promise<BumpResult> {
     if (oldRendered.length === 1 && oldRendered[0] === opts.tag) throw new BumpError(`${app.name} already renders ${image}:${opts.tag}`);
 
     const inputs = appFiles(app, before);
-    const candidates = precedenceOrder(app, matching.filter((d) => inputs.has(d.file) && d.tag !== undefined));
+    const candidates = precedenceOrder(app, matching.filter((d) => declarationBelongsTo(d, app, inputs) && d.tag !== undefined));
     if (candidates.length === 0) {
       throw new BumpError(`${app.name} renders ${image} but no file it reads declares its tag (${matching.length} declaration(s) elsewhere)`);
     }

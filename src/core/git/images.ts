@@ -126,6 +126,16 @@ export function appFiles(app: App, render?: RenderResult): Set<string> {
   return files;
 }
 
+/** Can this declaration feed the app at all? A Helm values file counts only when the app reads it
+ *  (the chart's values.yaml or one of its valueFiles), not merely because it sits in the chart folder. */
+export function declarationBelongsTo(d: ImageDeclaration, app: App, inputs: Set<string>): boolean {
+  if (!inputs.has(d.file)) return false;
+  if (d.kind === 'helm-values' && d.owner === 'values' && app.renderer === 'helm') {
+    return d.file === path.join(app.path, 'values.yaml') || d.file === path.join(app.path, 'values.yml') || (app.helm?.valueFiles ?? []).includes(d.file);
+  }
+  return true;
+}
+
 /** Does this declaration produce this rendered container image? */
 export function declarationFeeds(d: ImageDeclaration, c: RenderedContainer): boolean {
   if (c.source && c.source.file === d.file && c.source.line === d.line) return true;
@@ -170,7 +180,7 @@ export async function scanWorkspace(root: string, tools: RenderTools, opts: { re
       containers.push(...rendered);
       const inputs = appFiles(app, result);
       for (const d of declarations) {
-        if (!inputs.has(d.file)) continue;
+        if (!declarationBelongsTo(d, app, inputs)) continue;
         for (const c of rendered) {
           if (declarationFeeds(d, c)) (d.feeds ??= []).push(`${app.name}: ${containerLabel(c)}`);
         }
