@@ -273,3 +273,16 @@ test('after managedFields were reset, a first apply of other values conflicts wi
   assert.deepEqual(forced.metadata.managedFields!.map((e) => [e.manager, e.operation]), [['argocd-controller', 'Apply'], ['before-first-apply', 'Update']]);
   assert.equal(ownerOf(forced.metadata.managedFields, forced, '/spec/template/spec/containers/0/imagePullPolicy')?.manager, 'before-first-apply');
 });
+
+test('apply configurations with keyless or duplicate keyed-list items are 422', () => {
+  const noName = manifest() as any;
+  delete noName.spec.template.spec.containers[1].name;
+  assert.throws(() => serverSideApply({ applied: noName, manager: 'm', force: false, now: T0, apiVersion: 'apps/v1' }),
+    (e: any) => e.code === 422 && /omits key field "name"/.test(e.message) && e.message.startsWith('.spec.template.spec.containers'));
+  const dup = manifest() as any;
+  dup.spec.template.spec.containers[1].name = 'app';
+  assert.throws(() => serverSideApply({ applied: dup, manager: 'm', force: false, now: T0, apiVersion: 'apps/v1' }),
+    (e: any) => e.code === 422 && /duplicate entries for key \[name="app"\]/.test(e.message));
+  // A port without protocol is fine: the key takes its default.
+  assert.doesNotThrow(() => serverSideApply({ applied: manifest(), manager: 'm', force: false, now: T0, apiVersion: 'apps/v1' }));
+});

@@ -9,7 +9,8 @@ import {
   pointerToFieldPath, type FieldPath,
 } from './fieldpath';
 import { clone, deepEqual, isObject, type Json, type JsonObject } from './json';
-import { hasSubresource, isBuiltinKind, listType } from './schema';
+import { PatchError } from './patch';
+import { hasSubresource, isBuiltinKind, listKeyDefault, listType } from './schema';
 
 export { deepEqual } from './json';
 
@@ -462,6 +463,7 @@ export function serverSideApply(opts: ServerSideApplyOptions):
   if (subresource === 'status') {
     for (const k of Object.keys(config)) if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k)) delete config[k];
   } else if (statusSub) delete config.status;
+  validateAssociativeLists(kind, config);
 
   // mergeTyped copies whatever it takes from `base`, so live is never mutated.
   const base: JsonObject = live ? live as unknown as JsonObject : { ...emptyObjectFor(kind), apiVersion: config.apiVersion, kind };
@@ -532,6 +534,35 @@ export function serverSideApply(opts: ServerSideApplyOptions):
 }
 
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * An apply configuration's keyed lists need every key (or its default) and unique keys; the API server
+ * answers 422 otherwise (SMD typed validation).
+ */
+function validateAssociativeLists(kind: string, value: Json, path: FieldPath = []): void {
+  if (Array.isArray(value)) {
+    const names = fieldNames(path);
+    const lt = listType(kind, names);
+    if (lt.type === 'atomic') return;
+    const seen = new Set<string>();
+    value.forEach((item, i) => {
+      if (lt.type === 'map') {
+        if (!isObject(item)) throw new PatchError(`${pathToString(path)}: element ${i}: associative list with keys may only have map elements`);
+        for (const k of lt.keys) {
+          if (item[k] === undefined && listKeyDefault(kind, names, k) === undefined) {
+            throw new PatchError(`${pathToString(path)}: element ${i}: associative list with keys has an element that omits key field ${JSON.stringify(k)} (and doesn't have default value)`);
+          }
+        }
+      }
+      const pe = listItemPE(kind, names, item, i);
+      if (seen.has(pe)) throw new PatchError(`${pathToString(path)}: duplicate entries for key ${pathToString([pe])}`);
+      seen.add(pe);
+      if (isObject(item)) for (const [k, v] of Object.entries(item)) validateAssociativeLists(kind, v, [...path, pe, fieldPE(k)]);
+    });
+    return;
+  }
+  if (isObject(value)) for (const [k, v] of Object.entries(value)) validateAssociativeLists(kind, v, [...path, fieldPE(k)]);
+}
 
 /** The conflict paths in the order conflicts were pushed (same iteration as serverSideApply). */
 function conflictPaths(conflictSets: Map<string, FieldSet>): FieldPath[] {
