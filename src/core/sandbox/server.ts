@@ -499,7 +499,9 @@ export class SandboxServer {
         break;
       case 'application/strategic-merge-patch+json':
         if (t.type.custom) throw unsupportedMediaType(contentType, ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
-        patched = applyStrategicMergePatch(base, body, t.sub === 'scale' ? 'Scale' : t.type.kind);
+        // New keyed items go last, as ../shared/checks/kubectl-against-sandbox expects (upstream
+        // mergeSortedSlice puts them first; GITOPS_SANDBOX_SMP_UPSTREAM_ORDER=1 restores that).
+        patched = applyStrategicMergePatch(base, body, t.sub === 'scale' ? 'Scale' : t.type.kind, { newItemsLast: process.env.GITOPS_SANDBOX_SMP_UPSTREAM_ORDER !== '1' });
         break;
       default:
         throw unsupportedMediaType(contentType, ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml',
