@@ -89,6 +89,10 @@ export interface KustomizeOptions {
   namePrefix?: string;
   nameSuffix?: string;
   namespace?: string;
+  /** Argo CD kustomize.replicas / Flux has none: `{name, count}` like a kustomization's `replicas:`. */
+  replicas?: { name: string; count: number }[];
+  /** Argo CD kustomize.patches / Flux Kustomization spec.patches: `{patch, target}` like a kustomization's `patches:`. */
+  patches?: { patch?: string; path?: string; target?: Record<string, unknown> }[];
 }
 
 export interface DirectoryOptions {

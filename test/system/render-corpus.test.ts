@@ -171,6 +171,22 @@ test('flux2-kustomize-helm-example: apps/staging renders, the remote podinfo Hel
   assert.deepEqual(pr.objects, []);
 });
 
+test('flux Kustomization spec.patches apply (staging vs production ACME server), mapped to the Kustomization', { skip }, async () => {
+  const root = C('flux2-kustomize-helm-example');
+  const { apps } = await discoverApps(root);
+  for (const cluster of ['staging', 'production']) {
+    const app = apps.find((a) => a.agentObject?.name === 'infra-configs' && a.definedAt?.file.includes(`clusters/${cluster}/`))!;
+    assert.ok(app, `infra-configs of ${cluster}`);
+    const r = await renderApp(app, tools);
+    assert.equal(r.error, undefined);
+    const issuer = find(r, 'ClusterIssuer', 'letsencrypt');
+    const server = (issuer.object.spec as any).acme.server as string;
+    assert.equal(server.includes('acme-staging'), cluster === 'staging', server);
+    assert.equal(issuer.object.metadata.namespace, undefined, 'ClusterIssuer is cluster-scoped');
+    assert.deepEqual(issuer.fieldSources.get('/spec/acme/server'), app.definedAt);
+  }
+});
+
 test('every corpus app renders or reports a per-app reason; none throws', { skip }, async () => {
   for (const repo of ['argocd-example-apps', 'podinfo', 'flux2-kustomize-helm-example']) {
     const { apps } = await discoverApps(C(repo));

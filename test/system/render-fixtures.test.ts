@@ -74,6 +74,28 @@ test('kustomize overlay: patch file, inline JSON 6902 patch, images, replicas, n
   assert.deepEqual([...r.inputs].sort(), [k, patch, bk, dep, path.join(base, 'service.yaml')].sort());
 });
 
+test('Argo CD kustomize options: replicas and patches applied through an overlay, mapped to the Application', async () => {
+  const definedAt = { file: '/workspace/argocd/shop.yaml', line: 4 };
+  const r = await renderApp(app('kustomize-overlay/overlay', 'kustomize', {
+    definedAt,
+    kustomize: {
+      nameSuffix: '-v2',
+      replicas: [{ name: 'prod-worker', count: 5 }],
+      patches: [{ target: { kind: 'Service', name: 'prod-web' }, patch: '- op: add\n  path: /spec/sessionAffinity\n  value: ClientIP\n' }],
+    },
+  }), tools);
+  assert.equal(r.error, undefined);
+  const worker = find(r, 'Deployment', 'prod-worker-v2');
+  assert.equal((worker.object.spec as any).replicas, 5);
+  assert.deepEqual(worker.fieldSources.get('/spec/replicas'), definedAt);
+  assert.deepEqual(worker.fieldSources.get('/metadata/name'), definedAt);
+  const svc = find(r, 'Service', 'prod-web-v2');
+  assert.equal((svc.object.spec as any).sessionAffinity, 'ClientIP');
+  assert.deepEqual(svc.fieldSources.get('/spec/sessionAffinity'), definedAt);
+  const k = path.join(FX, 'kustomize-overlay/overlay/kustomization.yaml');
+  assert.deepEqual(svc.fieldSources.get('/spec/ports/0/port'), { file: k, line: lineOf(k, 'value: 8080') }, 'the app\'s own patches still map to their lines');
+});
+
 test('helm: later -f files override earlier, inline values override files, parameters override all; computed values map to the template', async () => {
   const chart = path.join(FX, 'values-chart');
   const prod = path.join(chart, 'values-prod.yaml');

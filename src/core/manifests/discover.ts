@@ -105,6 +105,19 @@ function ignoreRules(spec: Obj): IgnoreDifferencesRule[] {
     });
 }
 
+function kustomizeReplicas(v: unknown): { name: string; count: number }[] {
+  return asArr(v).map(asObj).filter((r): r is Obj => !!r && typeof r.name === 'string' && (typeof r.count === 'number' || /^\d+$/.test(String(r.count))))
+    .map((r) => ({ name: r.name as string, count: Number(r.count) }));
+}
+
+function kustomizePatches(v: unknown): NonNullable<NonNullable<App['kustomize']>['patches']> {
+  return asArr(v).map(asObj).filter((p): p is Obj => !!p && (typeof p.patch === 'string' || typeof p.path === 'string')).map((p) => ({
+    ...(typeof p.patch === 'string' ? { patch: p.patch } : {}),
+    ...(typeof p.path === 'string' ? { path: p.path } : {}),
+    ...(asObj(p.target) ? { target: asObj(p.target) } : {}),
+  }));
+}
+
 /** One Argo CD Application source -> renderer options. `refs` resolves `$ref/...` value files. */
 function argoSourceToApp(source: Obj, base: Omit<App, 'path' | 'renderer'>, dir: string, refs: Map<string, string>): App {
   const app: App = { ...base, path: dir, renderer: detectRenderer(dir) };
@@ -136,6 +149,10 @@ function argoSourceToApp(source: Obj, base: Omit<App, 'path' | 'renderer'>, dir:
     if (asStr(kustomize.namePrefix)) opts.namePrefix = asStr(kustomize.namePrefix);
     if (asStr(kustomize.nameSuffix)) opts.nameSuffix = asStr(kustomize.nameSuffix);
     if (asStr(kustomize.namespace)) opts.namespace = asStr(kustomize.namespace);
+    const replicas = kustomizeReplicas(kustomize.replicas);
+    if (replicas.length) opts.replicas = replicas;
+    const patches = kustomizePatches(kustomize.patches);
+    if (patches.length) opts.patches = patches;
     app.kustomize = opts;
   } else if (directory) {
     app.renderer = 'directory';
@@ -289,6 +306,8 @@ export function appFromFluxObject(obj: KubeObject, sourceRoot: string, definedAt
       return s;
     });
     if (images.length) kopts.images = images;
+    const patches = kustomizePatches(spec.patches);
+    if (patches.length) kopts.patches = patches;
     if (Object.keys(kopts).length && renderer === 'kustomize') app.kustomize = kopts;
     return app;
   }
@@ -473,8 +492,8 @@ export async function discoverApps(root: string): Promise<DiscoverResult> {
       else if (obj.kind === 'Kustomization') notes.push(`Flux Kustomization ${obj.metadata.name} (${path.relative(absRoot, at.file)}:${at.line}): path ${asStr(asObj(obj.spec)?.path) ?? './'} is not in this workspace: skipped`);
     }
     for (const app of found) {
-      // the same object declared twice (e.g. a base and its overlay) is one app
-      const key = `${app.agentObject?.kind}/${app.agentObject?.namespace}/${app.agentObject?.name}|${app.path}|${app.unrenderable ?? ''}`;
+      // the same definition declared twice with the same effect (e.g. in two cluster folders) is one app
+      const key = JSON.stringify({ ...app, definedAt: undefined });
       if (seenDefinitions.has(key)) continue;
       seenDefinitions.add(key);
       apps.push(app);

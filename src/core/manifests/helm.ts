@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { App, DesiredObject, KubeObject, RenderResult, SourceLocation } from '../model';
 import { pointerEscape, refKey, refOf } from '../model';
 import { helmParametersLocation, inlineValuesSource } from './discover';
-import { toDesired } from './render';
+import { toDesired } from './objects';
 import { isNamespaced } from './scope';
 import type { RenderTools } from './tools';
 import { resolveHelm, run } from './tools';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { App, DesiredObject, KubeObject, RenderResult, SourceLocation } from '../model';
 import { pointerEscape } from '../model';
 import { kustomizationFile } from './discover';
-import { isKustomizeConfig, toDesired } from './render';
+import { isKustomizeConfig, toDesired } from './objects';
 import type { RenderTools } from './tools';
 import { resolveKustomize, run } from './tools';
 import { parseDocuments, parseManifests } from './yamlSource';
@@ -228,7 +228,8 @@ function newBase(obj: KubeObject, source: SourceLocation, fieldSources: Map<stri
   };
 }
 
-function applyPatchEntry(entry: { patch?: unknown; file?: string; target?: Obj; at: SourceLocation; inlineLine?: number }, level: Level): void {
+/** `fixedAt`: every field the patch sets maps there (patches written inside an Application / Flux Kustomization). */
+function applyPatchEntry(entry: { patch?: unknown; file?: string; target?: Obj; at: SourceLocation; inlineLine?: number; fixedAt?: SourceLocation }, level: Level): void {
   let text: string | undefined;
   let file = entry.at.file;
   let lineOffset = 0;
@@ -245,7 +246,8 @@ function applyPatchEntry(entry: { patch?: unknown; file?: string; target?: Obj; 
   if (text === undefined) return;
   const parsed = parseDocuments(text, file);
   for (const doc of parsed.docs) {
-    const sources = shift(doc.fieldSources, lineOffset);
+    const fixed = entry.fixedAt;
+    const sources = fixed ? new Map([...doc.fieldSources.keys()].map((k) => [k, fixed])) : shift(doc.fieldSources, lineOffset);
     const docAt = sources.get('') ?? entry.at;
     if (Array.isArray(doc.value)) {
       // JSON 6902
@@ -459,6 +461,16 @@ function overlayYaml(app: App, relBase: string): string {
   if (k.namePrefix) lines.push(`namePrefix: ${JSON.stringify(k.namePrefix)}`);
   if (k.nameSuffix) lines.push(`nameSuffix: ${JSON.stringify(k.nameSuffix)}`);
   if (k.namespace) lines.push(`namespace: ${JSON.stringify(k.namespace)}`);
+  if (k.replicas?.length) {
+    lines.push('replicas:');
+    for (const r of k.replicas) lines.push(`- name: ${JSON.stringify(r.name)}`, `  count: ${Number(r.count)}`);
+  }
+  if (k.patches?.length) {
+    lines.push('patches:');
+    for (const p of k.patches) {
+      lines.push(`- ${JSON.stringify({ ...(p.patch !== undefined ? { patch: p.patch } : {}), ...(p.path !== undefined ? { path: path.resolve(app.path, p.path) } : {}), ...(p.target ? { target: p.target } : {}) })}`);
+    }
+  }
   if (k.images?.length) {
     lines.push('images:');
     for (const spec of k.images) {
@@ -474,7 +486,7 @@ function overlayYaml(app: App, relBase: string): string {
 
 function hasOptions(app: App): boolean {
   const k = app.kustomize;
-  return !!k && !!(k.images?.length || k.namePrefix || k.nameSuffix || k.namespace);
+  return !!k && !!(k.images?.length || k.namePrefix || k.nameSuffix || k.namespace || k.replicas?.length || k.patches?.length);
 }
 
 export async function renderKustomize(app: App, tools: RenderTools): Promise<RenderResult> {
@@ -501,6 +513,14 @@ export async function renderKustomize(app: App, tools: RenderTools): Promise<Ren
       return { objects: [], files: new Set<string>(), errors: [] } as Level;
     }
   })();
+  if (app.kustomize && hasOptions(app)) {
+    const at = app.definedAt ?? { file: kustomizationFile(app.path)!, line: 1 };
+    const level: Level = { objects: tree.objects, files: tree.files, errors: tree.errors };
+    for (const p of app.kustomize.patches ?? []) {
+      applyPatchEntry({ patch: p.patch, file: p.path ? path.resolve(app.path, p.path) : undefined, target: p.target, at, fixedAt: p.patch !== undefined ? at : undefined }, level);
+    }
+    for (const r of app.kustomize.replicas ?? []) for (const obj of tree.objects) if (obj.names.includes(r.name)) obj.replicaRules.push({ at });
+  }
   const inputs = [...tree.files];
   if (!result.ok) return { app, objects: [], inputs, error: `kustomize build failed: ${cleanKustomizeError(result.message)}` };
 

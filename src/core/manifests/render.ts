@@ -2,8 +2,9 @@
 // A render failure is a value (RenderResult.error), never a throw that stops the other apps.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { App, DesiredObject, KubeObject, RenderResult, SourceLocation } from '../model';
+import type { App, DesiredObject, RenderResult } from '../model';
 import { refOf } from '../model';
+import { isKustomizeConfig, toDesired } from './objects';
 import { globMatch } from './glob';
 import { crdScopes, isNamespaced, loadBuiltinScopes } from './scope';
 import type { RenderTools } from './tools';
@@ -12,6 +13,10 @@ import { parseManifests } from './yamlSource';
 
 export type { RenderTools } from './tools';
 export { ToolMissingError } from './tools';
+export { isKustomizeConfig, toDesired } from './objects';
+export { helmValuesSources, valuesFlow, type ValuesFlow } from './helm';
+import { renderHelm } from './helm';
+import { renderKustomize } from './kustomize';
 
 const YAML_FILE = /\.(ya?ml|json)$/i;
 
@@ -26,8 +31,8 @@ export async function renderApp(app: App, tools: RenderTools, opts: { throwOnMis
   try {
     let result: RenderResult;
     if (app.renderer === 'directory') result = await renderDirectory(app);
-    else if (app.renderer === 'kustomize') result = await (await import('./kustomize')).renderKustomize(app, tools);
-    else result = await (await import('./helm')).renderHelm(app, tools);
+    else if (app.renderer === 'kustomize') result = await renderKustomize(app, tools);
+    else result = await renderHelm(app, tools);
     if (!result.error) applyNamespace(result, app);
     return result;
   } catch (err) {
@@ -53,15 +58,6 @@ export function applyNamespace(result: RenderResult, app: App): void {
     }
     desired.ref = refOf(obj);
   }
-}
-
-export function toDesired(object: KubeObject, source: SourceLocation, fieldSources: Map<string, SourceLocation>): DesiredObject {
-  return { ref: refOf(object), object, source, fieldSources };
-}
-
-/** Kustomize config files are Kubernetes-shaped but never applied. */
-export function isKustomizeConfig(obj: KubeObject): boolean {
-  return obj.apiVersion.startsWith('kustomize.config.k8s.io/');
 }
 
 async function listYamlFiles(dir: string, recurse: boolean, rel = ''): Promise<string[]> {
