@@ -153,6 +153,20 @@ describe('pull agent (poll 1 s)', () => {
     const next = repo.commit({ 'app/cm.yaml': configMap('r', { v: '2' }) }, 'v2');
     await waitSyncedAt(sb, 'resilient', next, 40_000);
     assert.equal(getJson(sb, ['get', 'cm', 'r', '-n', 'resilient']).data.v, '2');
-    assert.match(sb.log(), /reconcile error|watch on applications failed/, 'the failure was seen and logged');
+    assert.match(sb.log(), /reconcile error|watch on \S+ failed/, 'the failure was seen and logged');
+  });
+
+  test('an operation left Running (agent stopped mid-sync) is closed and automated sync retries it', async () => {
+    const repo = makeRepo(root, 'interrupted', { 'app/cm.yaml': configMap('i', { v: '1' }) });
+    applyApp(sb, { name: 'interrupted', repoURL: repo.remote, path: 'app', namespace: 'interrupted', automated: { prune: true } });
+    const before = await waitSyncedAt(sb, 'interrupted', repo.head());
+    const stuck = { ...before.status.operationState, phase: 'Running', message: 'one or more tasks are running', finishedAt: null, startedAt: '2020-01-01T00:00:00Z' };
+    kubectlOk(sb, ['patch', 'applications.argoproj.io', 'interrupted', '-n', 'argocd', '--subresource=status', '--type', 'merge', '-p', JSON.stringify({ status: { operationState: stuck } })]);
+    let last: Json;
+    await waitFor('a fresh automated sync after the interrupted one', () => {
+      last = getApp(sb, 'interrupted');
+      const op = last.status?.operationState;
+      return op?.phase === 'Succeeded' && op.startedAt !== '2020-01-01T00:00:00Z' && op.syncResult?.revision === repo.head();
+    }, 20_000, () => appSummary(last));
   });
 });

@@ -57,6 +57,8 @@ export class AppController {
   private readonly kinds = new Map<string, Set<string>>();
   private readonly lastStatusWrite = new Map<string, number>();
   private readonly healBackoff = new Map<string, { count: number; nextAt: number }>();
+  /** Apps whose last automated operation was interrupted: the next automated sync may retry its revision. */
+  private readonly attemptedInterrupted = new Set<string>();
 
   constructor(private readonly opts: ControllerOptions) {}
 
@@ -99,6 +101,15 @@ export class AppController {
     const now = nowRfc3339();
     const status: ApplicationStatus = { ...oldStatus };
     delete status.conditions;
+    // Reconciles run one at a time, so a Running operation seen here was interrupted (agent stopped,
+    // API error mid-sync). Close it as Error and let automated sync try that revision again.
+    let retryInterrupted = false;
+    if (oldStatus.operationState?.phase === 'Running') {
+      retryInterrupted = !!oldStatus.operationState.operation?.initiatedBy?.automated;
+      status.operationState = { ...oldStatus.operationState, phase: 'Error', message: 'operation was interrupted before it finished; it will be retried or can be requested again', finishedAt: nowRfc3339() };
+      this.attempted.delete(uid);
+      this.attemptedInterrupted.add(uid);
+    }
     const destination = { server: app.spec?.destination?.server, name: app.spec?.destination?.name, namespace: app.spec?.destination?.namespace };
 
     let targetSha: string | undefined;
@@ -153,7 +164,7 @@ export class AppController {
           syncResult: { revision: op.revision ?? targetSha, source },
         };
       }
-    } else if (isAutomated(app) && compared.outOfSync) {
+    } else if (isAutomated(app) && (compared.outOfSync || retryInterrupted)) {
       const automated = app.spec.syncPolicy!.automated!;
       const newRevision = this.lastAttempt(uid, oldStatus) !== targetSha;
       const wouldEmpty = rendered.objects.length === 0 && compared.extras.length > 0 && automated.prune && !automated.allowEmpty;
@@ -226,6 +237,7 @@ export class AppController {
   private lastAttempt(uid: string, status: ApplicationStatus): string | undefined {
     const remembered = this.attempted.get(uid);
     if (remembered) return remembered;
+    if (this.attemptedInterrupted.delete(uid)) return undefined;
     const op = status.operationState;
     return op?.operation?.initiatedBy?.automated ? op.syncResult?.revision : status.history?.at(-1)?.revision;
   }
@@ -413,7 +425,17 @@ export class AppController {
     const patch = mergePatchFrom(oldStatus, target);
     if (patch === undefined) return;
     try {
-      await this.opts.client.mergePatch(ref(app), { status: patch }, { subresource: 'status', fieldManager: FIELD_MANAGER });
+      // A few quick retries: a lost status write would leave an operation looking Running.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.opts.client.mergePatch(ref(app), { status: patch }, { subresource: 'status', fieldManager: FIELD_MANAGER });
+          break;
+        } catch (err) {
+          const transient = err instanceof KubeError ? err.code >= 500 || err.code === 429 : true;
+          if (!transient || attempt >= 3) throw err;
+          await new Promise((r) => setTimeout(r, 300 * 2 ** attempt));
+        }
+      }
       this.lastStatusWrite.set(uid, Date.now());
       // Later writes in this reconcile diff against what is now stored.
       Object.keys(oldStatus).forEach((k) => delete (oldStatus as Record<string, unknown>)[k]);
