@@ -74,6 +74,20 @@ describe('bump', () => {
     assert.match(fs.readFileSync(path.join(work, 'charts/podinfo/values.yaml'), 'utf8'), /  tag: 6\.6\.0 # upstream\n/);
   });
 
+  test('one image in two containers of one file: both tags bumped (offsets follow the first edit), one commit', async () => {
+    const { work } = newRepo();
+    const file = path.join(work, 'apps/web/deployment.yaml');
+    fs.writeFileSync(file, FILES['apps/web/deployment.yaml'].replace('      containers:\n', '      initContainers:\n        - name: migrate\n          image: ghcr.io/acme/web:1.0.0\n      containers:\n'));
+    git(work, 'commit', '-q', '-am', 'add a migration init container');
+    const r = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.10.0', tools });
+    assert.equal(r.edited.length, 2, JSON.stringify(r));
+    assert.equal(r.rolls.length, 2);
+    assert.equal(git(work, 'show', '--numstat', '--format=', 'HEAD').trim(), '2\t2\tapps/web/deployment.yaml');
+    const text = fs.readFileSync(file, 'utf8');
+    assert.match(text, /image: ghcr\.io\/acme\/web:1\.10\.0\n      containers:/);
+    assert.match(text, /image: ghcr\.io\/acme\/web:1\.10\.0 # pinned by release\n/);
+  });
+
   test('dry run commits nothing and writes nothing; invalid tags and unknown images are refused', async () => {
     const { work } = newRepo();
     authorWork(work);

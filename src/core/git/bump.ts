@@ -7,7 +7,7 @@ import type { App } from '../model';
 import type { RenderTools } from '../manifests/render';
 import { tagProblem, parseImageReference, sameImageName } from './reference';
 import { bumpTagInText, TagEditError, type TagEdit } from './tagEdit';
-import { isKustomizationFile, type ImageDeclaration } from './yamlImages';
+import { isKustomizationFile, scanYamlImages, type ImageDeclaration } from './yamlImages';
 import { scanWorkspace, renderedContainers, containerLabel, matchesImage, appFiles, declarationBelongsTo, type RenderedContainer } from './images';
 import { GitError, git, headSha, repoRoot, withTempWorktree, fastForwardTo, relativeTo } from './repo';
 
@@ -104,8 +104,8 @@ export async function bumpImage(opts: BumpOptions): Promise<BumpResult> {
   const problem = tagProblem(opts.tag);
   if (problem) throw new BumpError(problem);
   if (!opts.image || /[@\s]/.test(opts.image)) throw new BumpError(`'${opts.image}' is not an image name (give the repository without tag, e.g. ghcr.io/acme/api)`);
-  const wanted = parseImageReference(opts.image).tag !== undefined && !opts.image.includes('/') ? opts.image : opts.image;
-  const image = parseImageReference(wanted).name;
+  // `repo:tag` given by mistake: the repository is what matters.
+  const image = parseImageReference(opts.image).name;
   const repo = await repoRoot(path.resolve(opts.path));
   const rel = path.relative(repo, path.resolve(opts.path));
   const oldHead = await headSha(repo);
@@ -169,6 +169,13 @@ export async function bumpImage(opts: BumpOptions): Promise<BumpResult> {
       if (gained) {
         edits.push({ decl, edit: next.edit });
         after = probe;
+        // Later declarations in the same file moved if the tag's length changed: re-read their offsets.
+        const rescanned = scanYamlImages(next.text, decl.file, { values: decl.kind === 'helm-values' && decl.owner === 'values', kustomization: decl.kind === 'kustomize-images' });
+        for (const other of candidates) {
+          if (other === decl || other.file !== decl.file) continue;
+          const fresh = rescanned.find((d) => d.docIndex === other.docIndex && d.pointer === other.pointer && d.kind === other.kind);
+          if (fresh) Object.assign(other, { tagStart: fresh.tagStart, tagEnd: fresh.tagEnd, line: fresh.line, tag: fresh.tag });
+        }
       } else {
         await fs.writeFile(decl.file, current);
         notEdited.push({ file: toRepo(decl.file), line: decl.line, kind: decl.kind,
