@@ -9,3 +9,4 @@ export {
   type Owner, type RecordUpdateOptions, type ServerSideApplyOptions, type SsaConflict, type Comparison,
 } from './managedFields';
 export { decodeFieldsV1, encodeFieldsV1, FieldSet, pathToString, pointerToFieldPath } from './fieldpath';
+export * from './validation';
