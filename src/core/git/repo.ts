@@ -164,9 +164,10 @@ export interface CommitInfo {
   parents: string[];
 }
 
-/** Commits that touched `paths` (repo-relative; all when empty), newest first. */
+/** Commits that touched `paths` (repo-relative; all when empty), newest first; `files` lists every file
+ *  each commit changed (a revert undoes all of them), not only those under `paths`. */
 export async function historyOf(repo: string, paths: string[], opts: { max?: number; range?: string } = {}): Promise<CommitInfo[]> {
-  const args = ['log', `--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s`, '--name-only', `-n${opts.max ?? 50}`];
+  const args = ['log', `--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s`, '--name-only', '--full-diff', `-n${opts.max ?? 50}`];
   if (opts.range) args.push(opts.range);
   const out = await git(repo, [...args, '--', ...paths]);
   return out.split('\x1e').filter((c) => c.trim()).map((chunk) => {
