@@ -465,10 +465,9 @@ export function serverSideApply(opts: ServerSideApplyOptions):
   } else if (statusSub) delete config.status;
   validateAssociativeLists(kind, config);
 
-  // mergeTyped copies whatever it takes from `base`, so live is never mutated.
-  const base: JsonObject = live ? live as unknown as JsonObject : { ...emptyObjectFor(kind), apiVersion: config.apiVersion, kind };
-  // On create, the zero value's `creationTimestamp: null` must not leak into the object (the caller stamps it).
-  if (!live) delete (base.metadata as JsonObject).creationTimestamp;
+  // mergeTyped copies whatever it takes from `base`, so live is never mutated. A create merges onto an
+  // empty object (the zero-value skeleton is only what the comparison starts from).
+  const base: JsonObject = live ? live as unknown as JsonObject : { apiVersion: config.apiVersion, kind, metadata: {} };
   const managers = decodeManagers(live?.metadata?.managedFields);
   if (live && managers.size === 0) {
     // An object nobody is tracked on (managedFields reset): everything it has so far belongs to
@@ -488,7 +487,7 @@ export function serverSideApply(opts: ServerSideApplyOptions):
 
   merged = prune(kind, merged, managers, lastSet, subresource, statusSub);
 
-  const cmp = compareObjects(kind, tracked(live as JsonObject | undefined ?? base, kind, subresource, statusSub),
+  const cmp = compareObjects(kind, tracked(live ? base : emptyObjectFor(kind), kind, subresource, statusSub),
     tracked(merged, kind, subresource, statusSub));
   const changed = cmp.added.union(cmp.modified);
 
