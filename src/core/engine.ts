@@ -2,6 +2,7 @@
 // cluster (one list+watch per kind), compare, and hold ONE DriftReport that the CLI and the
 // extension both read. Incremental: a changed file re-renders only the apps that read it; a watch
 // event re-compares only the resource it touches; hover lookups are a map read.
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Discovery } from './cluster/discovery';
@@ -113,6 +114,12 @@ export class Engine {
   private desiredIndex = new Map<string, Set<string>>();
   /** file -> line -> entries, for hover. */
   private lineIndex = new Map<string, Map<number, LineEntry[]>>();
+  /** Per app, the (file, line) keys it added to lineIndex; apps whose entries are out of date. */
+  private lineKeys = new Map<string, [string, number][]>();
+  private lineIndexDirty = new Set<string>();
+  /** Tracking name (app name, or flux:<ns>/<name>) -> refKeys of live objects carrying it. */
+  private trackedIndex = new Map<string, Set<string>>();
+  private trackedIndexDirty = true;
   private listeners = new Set<(r: DriftReport) => void>();
   private cachedReport?: DriftReport;
   private notifyTimer?: NodeJS.Timeout;
@@ -237,15 +244,20 @@ export class Engine {
 
   private async renderOne(state: AppState, override?: { file: string; text: string }): Promise<void> {
     let result: RenderResult;
-    try {
-      result = await renderApp(state.app, this.renderTools());
-    } catch (err) {
-      result = { app: state.app, objects: [], inputs: [], error: (err as Error).message };
-    }
-    if (override && state.app.renderer === 'directory' && !result.error) result = this.applyUnsavedText(result, override);
-    else if (override && state.app.renderer === 'directory' && result.error) {
+    const previous = state.render;
+    if (override && state.app.renderer === 'directory' && previous && !previous.error && previous.inputs.includes(override.file)) {
+      // A directory app re-parses only the changed file; its other files' objects are kept.
+      result = this.applyUnsavedText(previous, override);
+    } else {
+      try {
+        result = await renderApp(state.app, this.renderTools());
+      } catch (err) {
+        result = { app: state.app, objects: [], inputs: [], error: (err as Error).message };
+      }
       // The file on disk may be the broken one; the buffer may fix it.
-      result = this.applyUnsavedText({ ...result, error: undefined }, override);
+      if (override && state.app.renderer === 'directory' && result.inputs.includes(override.file)) {
+        result = this.applyUnsavedText({ ...result, error: undefined, objects: result.error ? [] : result.objects }, override);
+      }
     }
     state.render = result;
     // Re-index desired objects.
@@ -261,44 +273,58 @@ export class Engine {
       if (!set) this.desiredIndex.set(key, (set = new Set()));
       set.add(state.app.name);
     }
-    this.indexLines(state);
+    this.lineIndexDirty.add(state.app.name);
   }
 
-  /** A directory app with an unsaved buffer: the buffer's objects replace the file's. */
+  /** A directory app with an unsaved buffer (or one changed file): that file's objects are replaced in place. */
   private applyUnsavedText(result: RenderResult, override: { file: string; text: string }): RenderResult {
     const parsed = parseManifests(override.text, override.file);
     if (parsed.errors.length) {
-      return { ...result, objects: [], error: `invalid YAML (unsaved): ${parsed.errors.map((e) => `${path.relative(this.root, override.file)}:${e.line}: ${e.message}`).join('; ')}` };
+      return { ...result, objects: [], error: `invalid YAML: ${parsed.errors.map((e) => `${path.relative(result.app.path, override.file)}:${e.line}: ${e.message}`).join('; ')}` };
     }
-    const kept = result.objects.filter((o) => o.source.file !== override.file);
     const added = parsed.objects.filter((p) => !isKustomizeConfig(p.object)).map((p) => toDesired(p.object, p.source, p.fieldSources));
-    const next: RenderResult = { ...result, objects: [...kept, ...added] };
-    applyNamespace({ ...next, objects: added }, result.app);
-    return next;
+    applyNamespace({ ...result, objects: added }, result.app);
+    const objects: DesiredObject[] = [];
+    let inserted = false;
+    for (const o of result.objects) {
+      if (o.source.file !== override.file) { objects.push(o); continue; }
+      if (!inserted) { objects.push(...added); inserted = true; }
+    }
+    if (!inserted) objects.push(...added);
+    return { ...result, objects, error: undefined };
   }
 
-  private indexLines(state: AppState): void {
-    // Drop this app's old entries.
-    for (const lines of this.lineIndex.values()) {
-      for (const [line, entries] of lines) {
-        const kept = entries.filter((e) => e.app !== state.app.name);
-        if (kept.length !== entries.length) {
-          if (kept.length) lines.set(line, kept);
-          else lines.delete(line);
-        }
+  /** Rebuild the hover index of the apps re-rendered since the last lookup (lazily: the CLI never pays). */
+  private ensureLineIndex(): void {
+    for (const name of this.lineIndexDirty) {
+      const state = this.appStates.get(name);
+      // Drop this app's old entries, found through the app's own list of lines (not a full scan).
+      for (const [file, line] of this.lineKeys.get(name) ?? []) {
+        const lines = this.lineIndex.get(file);
+        const entries = lines?.get(line);
+        if (!lines || !entries) continue;
+        const kept = entries.filter((e) => e.app !== name);
+        if (kept.length) lines.set(line, kept);
+        else lines.delete(line);
       }
+      this.lineKeys.delete(name);
+      if (!state) continue;
+      const keys: [string, number][] = [];
+      for (const [key, d] of state.desired) {
+        const add = (file: string, line: number, pointer: string) => {
+          let lines = this.lineIndex.get(file);
+          if (!lines) this.lineIndex.set(file, (lines = new Map()));
+          let entries = lines.get(line);
+          if (!entries) lines.set(line, (entries = []));
+          entries.push({ app: name, key, pointer, depth: pointer === '' ? 0 : pointer.split('/').length - 1 });
+          keys.push([file, line]);
+        };
+        add(d.source.file, d.source.line, '');
+        for (const [pointer, loc] of d.fieldSources) add(loc.file, loc.line, pointer);
+      }
+      this.lineKeys.set(name, keys);
     }
-    for (const [key, d] of state.desired) {
-      const add = (file: string, line: number, pointer: string) => {
-        let lines = this.lineIndex.get(file);
-        if (!lines) this.lineIndex.set(file, (lines = new Map()));
-        let entries = lines.get(line);
-        if (!entries) lines.set(line, (entries = []));
-        entries.push({ app: state.app.name, key, pointer, depth: pointer === '' ? 0 : pointer.split('/').length - 1 });
-      };
-      add(d.source.file, d.source.line, '');
-      for (const [pointer, loc] of d.fieldSources) add(loc.file, loc.line, pointer);
-    }
+    this.lineIndexDirty.clear();
   }
 
   // ---------------------------------------------------------------- cluster
@@ -336,6 +362,7 @@ export class Engine {
       if (code === 401) return;
     }
     this.reconnectAttempt = 0;
+    this.trackedIndexDirty = true;
     const { Discovery } = await import('./cluster/discovery');
     const { LiveCache } = await import('./cluster/liveCache');
     this.discovery = new Discovery(loaded.kc);
@@ -478,20 +505,41 @@ export class Engine {
     for (const key of state.desired.keys()) this.compareOne(state, key);
     // Extras: live objects tracked by this app that no app declares.
     if (this.live && this.cluster.state === 'connected') {
-      const mine = appTrackingNames(state.app);
-      for (const kind of this.live.kinds()) {
-        const kindKey = `${groupOf(kind.apiVersion)}/${kind.kind}`;
-        if (kind.state !== 'synced' || AGENT_KIND_KEYS.has(kindKey)) continue;
-        for (const obj of this.live.objectsOf(kindKey)) {
-          const names = trackingNames(obj);
-          if (!names.length || !mine.some((n) => names.includes(n)) || isHook(obj)) continue;
-          const key = refKey(refOf(obj));
-          if (this.desiredIndex.get(key)?.size) continue;
+      this.ensureTrackedIndex();
+      for (const name of appTrackingNames(state.app)) {
+        for (const key of this.trackedIndex.get(name) ?? []) {
+          if (this.desiredIndex.get(key)?.size || state.comparisons.has(key)) continue;
           this.compareOne(state, key);
         }
       }
     }
     this.summarize(state);
+  }
+
+  private ensureTrackedIndex(): void {
+    if (!this.trackedIndexDirty || !this.live) return;
+    this.trackedIndex.clear();
+    for (const kind of this.live.kinds()) {
+      const kindKey = `${groupOf(kind.apiVersion)}/${kind.kind}`;
+      if (kind.state !== 'synced' || AGENT_KIND_KEYS.has(kindKey)) continue;
+      for (const obj of this.live.objectsOf(kindKey)) this.track(obj, true);
+    }
+    this.trackedIndexDirty = false;
+  }
+
+  private track(obj: KubeObject, add: boolean): void {
+    const names = trackingNames(obj);
+    if (!names.length) return;
+    const key = refKey(refOf(obj));
+    for (const name of names) {
+      let set = this.trackedIndex.get(name);
+      if (add) {
+        if (!set) this.trackedIndex.set(name, (set = new Set()));
+        set.add(key);
+      } else {
+        set?.delete(key);
+      }
+    }
   }
 
   private summarize(state: AppState): void {
@@ -531,6 +579,7 @@ export class Engine {
     const t0 = performance.now();
     if (event.type === 'RELIST' || event.type === 'STATE') {
       if (AGENT_KIND_KEYS.has(event.kindKey)) return;
+      this.trackedIndexDirty = true;
       for (const state of this.appStates.values()) this.compareApp(state);
       this.timings.relist = performance.now() - t0;
       this.changed();
@@ -549,6 +598,10 @@ export class Engine {
       }
       this.changed();
       return;
+    }
+    if (!this.trackedIndexDirty) {
+      if (e.previous) this.track(e.previous, false);
+      if (e.type !== 'DELETED') this.track(e.object, true);
     }
     const affected = new Set<string>(this.desiredIndex.get(e.key) ?? []);
     const names = new Set([...trackingNames(e.object), ...(e.previous ? trackingNames(e.previous) : [])]);
@@ -581,6 +634,7 @@ export class Engine {
       if (!same || definesApps) {
         this.desiredIndex.clear();
         this.lineIndex.clear();
+        this.lineKeys.clear();
         await this.matchClusterApps();
         await this.renderAll();
         await this.ensureLiveKinds();
@@ -593,8 +647,15 @@ export class Engine {
     const affected = [...this.appStates.values()].filter((s) => s.render?.inputs.includes(file)
       || (s.app.renderer === 'directory' && /\.(ya?ml|json)$/i.test(file) && (path.dirname(file) === s.app.path || (s.app.directory?.recurse && file.startsWith(s.app.path + path.sep)))));
     if (!affected.length) return;
-    const override = text === undefined ? undefined : { file, text };
-    for (const state of affected) await this.renderOne(state, override);
+    let diskText: string | undefined;
+    for (const state of affected) {
+      let override = text === undefined ? undefined : { file, text };
+      if (!override && state.app.renderer === 'directory' && state.render && !state.render.error && state.render.inputs.includes(file)) {
+        diskText ??= await fs.readFile(file, 'utf8').catch(() => undefined);
+        if (diskText !== undefined) override = { file, text: diskText };
+      }
+      await this.renderOne(state, override);
+    }
     if (this.hasNewKinds(affected)) await this.ensureLiveKinds();
     const tRendered = performance.now();
     for (const state of affected) this.compareApp(state);
@@ -690,6 +751,7 @@ export class Engine {
 
   /** Hover lookup: which resource field is declared on this line, and its drift. A pure map read. */
   locate(file: string, line: number): Located | undefined {
+    this.ensureLineIndex();
     const entries = this.lineIndex.get(path.resolve(file))?.get(line);
     if (!entries?.length) return undefined;
     let best: { entry: LineEntry; state: AppState; resource: ResourceDrift; drift?: FieldDrift; c: ResourceComparison | undefined } | undefined;

@@ -258,9 +258,27 @@ describe('engine and CLI against the sandbox', () => {
       // The < 20 ms target is measured by bench/engine.bench.ts; here only a sanity bound on a shared machine.
       assert.ok(engine.timings.fileCompare! < 500, `re-compare after edit took ${engine.timings.fileCompare} ms`);
       assert.equal(engine.desiredNormalized({ apiVersion: 'v1', kind: 'Secret', namespace: DRIFT_NS, name: 'creds' })?.data && (engine.desiredNormalized({ apiVersion: 'v1', kind: 'Secret', namespace: DRIFT_NS, name: 'creds' }) as any).data.password, '++++++++');
-      // A watch that drops is resumed; the engine stays connected.
+      const waitFor = async (what: string, pred: () => boolean, ms = 20_000) => {
+        const deadline = Date.now() + ms;
+        while (!pred()) {
+          if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: ${JSON.stringify(engine.liveKinds())} ${JSON.stringify(synced())}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      // A watch that drops is resumed from its resourceVersion: the next change still arrives.
       await sb.fault({ dropWatches: true });
-      await new Promise((r) => setTimeout(r, 500));
+      ok(kube(['scale', 'deployment/web', '-n', DRIFT_NS, '--replicas=3']), 'scale after drop');
+      await waitFor('drift after a dropped watch', () => synced().drift.some((d) => d.live === 3));
+      // Expired resourceVersions (410) make the cache relist; the change made meanwhile is seen.
+      await sb.fault({ expireResourceVersions: true, dropWatches: true });
+      ok(kube(['scale', 'deployment/web', '-n', DRIFT_NS, '--replicas=4']), 'scale after expiry');
+      await waitFor('drift after a relist', () => synced().drift.some((d) => d.live === 4));
+      // While the watch cannot be re-established, the kind's resources say Unknown, never Synced; then it recovers.
+      await sb.fault({ errors: { status: 503, seconds: 3, pathPrefix: '/apis/apps' }, dropWatches: true });
+      await waitFor('Unknown while apps/v1 is down', () => synced().status === 'Unknown');
+      assert.match(synced().message ?? '', /503|unavailable|retrying/i);
+      assert.notEqual(engine.report().apps[0].sync, 'Synced', 'never Synced while a watch is down');
+      await waitFor('recovery after the outage', () => synced().status === 'OutOfSync');
       assert.equal(engine.report().cluster.state, 'connected', JSON.stringify(engine.liveKinds()));
     } finally {
       engine.dispose();

@@ -4,7 +4,7 @@ import { ownerOf } from '../k8s/managedFields';
 import { fromPointer, refOf, toPointer, type App, type DesiredObject, type FieldDrift, type IgnoreDifferencesRule, type KubeObject, type ResourceDrift, type SourceLocation } from '../model';
 import { diffObjects } from './compare';
 import { healthOf } from './health';
-import { applyFieldIgnores, effectiveIgnore } from './ignore';
+import { applyFieldIgnores, effectiveIgnore, hasFieldRemovals } from './ignore';
 import { maskSecrets } from './mask';
 import { normalizeObject } from './normalize';
 
@@ -68,21 +68,35 @@ export function compareResource({ desired, live, rules }: CompareInput): Resourc
     return { resource: { ...base, status: 'Extra', health, drift: [] }, liveNormalized, errors: [] };
   }
   const ignore = effectiveIgnore(rules, ref);
-  const desiredNormalized = applyFieldIgnores(normalizeObject(desired.object), ignore);
-  const liveNormalized = applyFieldIgnores(normalizeObject(live), ignore);
-  maskSecrets(desiredNormalized, liveNormalized);
+  // Fast path (most objects): no Secret to fold or mask, no field to remove — compare the objects as
+  // they are (the comparison only walks what Git sets, so live bookkeeping never counts) and build the
+  // normalized copies only when somebody asks for them.
+  const copy = desired.object.kind === 'Secret' || live.kind === 'Secret' || hasFieldRemovals(ignore);
+  let desiredNormalized: KubeObject | undefined;
+  let liveNormalized: KubeObject | undefined;
+  if (copy) {
+    desiredNormalized = applyFieldIgnores(normalizeObject(desired.object), ignore);
+    liveNormalized = applyFieldIgnores(normalizeObject(live), ignore);
+    maskSecrets(desiredNormalized, liveNormalized);
+  }
   const drift: FieldDrift[] = [];
-  for (const raw of diffObjects(desiredNormalized, liveNormalized)) {
+  for (const raw of diffObjects(desiredNormalized ?? desired.object, liveNormalized ?? live)) {
     const who = attribute(live, raw.livePath);
     if (who.manager && ignore.managers.has(who.manager)) continue;
     drift.push({ path: raw.path, desired: raw.desired, live: raw.live, ...who, source: sourceFor(desired, raw.path) });
   }
-  return {
+  const result: ResourceComparison = {
     resource: { ...base, status: drift.length ? 'OutOfSync' : 'Synced', health, source: desired.source, drift },
-    desiredNormalized,
-    liveNormalized,
     errors: ignore.errors,
   };
+  if (copy) {
+    result.desiredNormalized = desiredNormalized;
+    result.liveNormalized = liveNormalized;
+  } else {
+    Object.defineProperty(result, 'desiredNormalized', { enumerable: true, configurable: true, get: () => (desiredNormalized ??= normalizeObject(desired.object)) });
+    Object.defineProperty(result, 'liveNormalized', { enumerable: true, configurable: true, get: () => (liveNormalized ??= normalizeObject(live)) });
+  }
+  return result;
 }
 
 /** Does `live` belong to `app` by Argo CD / Flux tracking metadata? */
