@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { ObjectRef } from '../../core/model';
 import type { EngineHost } from '../engineHost';
+import { liveForDiff } from './projection';
 
 export const LIVE_SCHEME = 'gitops-live';
 export const DESIRED_SCHEME = 'gitops-desired';
@@ -35,10 +36,15 @@ export class LiveDiffContent implements vscode.TextDocumentContentProvider, vsco
         return `# live state unknown: cluster ${report.cluster.state}${report.cluster.message ? ` (${report.cluster.message})` : ''}\n`;
       }
       const live = engine.liveNormalized(ref);
-      return live ? this.host.heavy().toYaml(live) : `# ${ref.kind}/${ref.name} is not in the cluster (Missing)\n`;
+      if (!live) return `# ${ref.kind}/${ref.name} is not in the cluster (Missing)\n`;
+      const desired = engine.desiredNormalized(ref);
+      return '# Live, normalized as compared (Secrets masked); fields only the server sets are hidden.\n' +
+        this.host.heavy().toYaml(liveForDiff(live as Record<string, unknown>, desired as Record<string, unknown> | undefined, ref));
     }
     const desired = engine.desiredNormalized(ref);
-    return desired ? this.host.heavy().toYaml(desired) : `# ${ref.kind}/${ref.name} is not in Git (Extra)\n`;
+    return desired
+      ? '# Git, rendered and normalized as compared.\n' + this.host.heavy().toYaml({ ...{ apiVersion: ref.apiVersion, kind: ref.kind }, ...(desired as Record<string, unknown>) })
+      : `# ${ref.kind}/${ref.name} is not in Git (Extra)\n`;
   }
 
   dispose(): void {

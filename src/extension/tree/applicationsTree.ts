@@ -49,12 +49,27 @@ export class ApplicationsTree implements vscode.TreeDataProvider<TreeNode> {
   private byId = new Map<string, TreeNode>();
   private roots: TreeNode[] = [];
 
+  private shown = '';
+
   constructor(private readonly host: EngineHost) {
-    host.onDidChange(() => this.rebuild());
-    host.onDidChangeState(() => this.rebuild());
+    host.onDidChange(() => this.rebuildIfChanged());
+    host.onDidChangeState(() => this.rebuildIfChanged());
   }
 
-  /** All nodes are built eagerly from the report: it is in memory, and reveal() needs ids up front. */
+  /** Refresh only when what the tree shows changed: a refresh re-creates every item (and the commands bound
+   *  to them), so refreshing on every watch event would flicker and could swallow clicks. */
+  private rebuildIfChanged(): void {
+    const r = this.host.report();
+    const signature = JSON.stringify([this.host.state, this.host.startError, r?.context, r?.cluster, r?.errors, r?.apps.map((a) => [
+      a.name, a.sync, a.health, a.error, a.agent, a.renderer, a.origin, a.path,
+      a.resources.map((x) => [x.kind, x.namespace, x.name, x.status, x.health, x.message, x.source, x.drift.map((d) => [d.path, d.desired, d.live, d.manager, d.time, d.source])]),
+    ])]);
+    if (signature === this.shown) return;
+    this.shown = signature;
+    this.rebuild();
+  }
+
+  /** Nodes are made from the in-memory report: top levels now, children on demand (reveal builds them). */
   private rebuild(): void {
     this.byId = new Map();
     this.roots = [];
@@ -84,7 +99,7 @@ export class ApplicationsTree implements vscode.TreeDataProvider<TreeNode> {
     if (!this.byId.size) this.rebuild();
     const hit = this.byId.get(id);
     if (hit) return hit;
-    // Build children lazily built subtrees so that reveal() can find deep nodes.
+    // Children are built on demand: build them all so that reveal() can find deep nodes.
     for (const root of this.roots) this.expandAll(root);
     return this.byId.get(id);
   }
