@@ -260,6 +260,12 @@ describe('sandbox with versioned kubectl copies (core subset)', () => {
       const changed = run(['diff', '-f', file(`cm2-${minor}.yaml`, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: ${ns}\ndata:\n  a: c\n`)]);
       assert.equal(changed.status, 1, changed.stderr);
       assert.match(run(['get', 'deploy/nope', '-n', ns]).stderr, /deployments\.apps "nope" not found/);
+      // Generators (protobuf bodies from 1.32 on).
+      ok(['create', 'configmap', 'gen', '-n', ns, '--from-literal=k=v']);
+      ok(['create', 'secret', 'generic', 'sec', '-n', ns, '--from-literal=p=x']);
+      ok(['create', 'serviceaccount', 'bot', '-n', ns]);
+      assert.equal(ok(['get', 'cm/gen', '-n', ns, '-o', 'jsonpath={.data.k}']), 'v');
+      assert.equal(ok(['get', 'secret/sec', '-n', ns, '-o', 'jsonpath={.data.p} {.type}']), `${Buffer.from('x').toString('base64')} Opaque`);
       ok(['delete', 'namespace', ns]);
     });
   }

@@ -12,6 +12,7 @@ import { applyDefaults, applyJsonPatch, applyMergePatch, applyStrategicMergePatc
 import type { SandboxCerts } from './certs';
 import { discoveryApi, discoveryApis, discoveryGroup, discoveryResources, openapiGroup, openapiRoot, versionInfo } from './discovery';
 import { Faults, type FaultSpec } from './faults';
+import { decodeProtobufObject } from './protobuf';
 import { apiVersionOf, bucketOf, hasGeneration, qualifiedName, Registry, type ResourceType } from './registry';
 import { fieldMatcher, labelMatcher, type Matcher } from './selectors';
 import { Simulator } from './simulator';
@@ -219,18 +220,23 @@ export class SandboxServer {
     this.send(res, e.code, e.toStatus(), headers);
   }
 
-  private async readBody(req: IncomingMessage): Promise<string> {
+  private async readBody(req: IncomingMessage): Promise<Buffer> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   }
 
-  private parseBody(text: string, contentType: string): any {
-    if (!text.trim()) throw badRequest('the request body is empty');
-    if (/protobuf|cbor/.test(contentType)) {
-      // JSON and YAML only; client-go falls back to JSON on 415.
+  private parseBody(body: Buffer, contentType: string): any {
+    if (/protobuf/.test(contentType)) {
+      // kubectl 1.32+ generators (create namespace/configmap/secret/serviceaccount) send protobuf.
+      let obj: Record<string, unknown> | undefined;
+      try { obj = decodeProtobufObject(body); } catch (err) { throw badRequest(`the body of the request could not be decoded: ${(err as Error).message}`); }
+      if (obj) return obj;
       throw unsupportedMediaType(contentType, ['application/json', 'application/yaml']);
     }
+    if (/cbor/.test(contentType)) throw unsupportedMediaType(contentType, ['application/json', 'application/yaml']);
+    const text = body.toString('utf8');
+    if (!text.trim()) throw badRequest('the request body is empty');
     try {
       return /yaml/.test(contentType) ? parseYaml(text) : JSON.parse(text);
     } catch (err) {
@@ -480,7 +486,7 @@ export class SandboxServer {
     return candidate;
   }
 
-  patch(t: Target, contentType: string, text: string, q: URLSearchParams, ctx: WriteContext, explicitManager?: string): { object: KubeObject; created: boolean } {
+  patch(t: Target, contentType: string, text: Buffer, q: URLSearchParams, ctx: WriteContext, explicitManager?: string): { object: KubeObject; created: boolean } {
     if (contentType === 'application/apply-patch+yaml' || contentType === 'application/apply-patch+json') {
       if (!explicitManager) throw invalid(t.type, t.name!, [{ field: 'fieldManager', reason: 'FieldValueRequired', message: 'Required value: is required for apply patch' }]);
       return this.apply(t, this.parseBody(text, 'yaml'), q.get('force') === 'true', { ...ctx, manager: explicitManager });
