@@ -150,6 +150,25 @@ test('Service: type, affinity, ports, families, clusterIP allocation kept on upd
     ['Cluster', true, 30000, { clientIP: { timeoutSeconds: 10800 } }]);
 });
 
+test('decode-stage defaults are owned by the writer, registry-set fields by nobody (Service, Namespace)', () => {
+  const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}\n' } },
+    spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } };
+  applyDefaults(svc, { stage: 'decode' });
+  assert.equal((svc.spec as any).clusterIP, undefined);
+  const mf = recordUpdate({ after: svc, manager: 'kubectl-client-side-apply', now: '2026-11-27T10:00:00Z', apiVersion: 'v1' });
+  applyDefaults(svc, { stage: 'server', allocateClusterIP: () => '10.96.0.7' });
+  assert.equal((svc.spec as any).clusterIP, '10.96.0.7');
+  assert.equal(JSON.stringify(mf[0].fieldsV1), '{"f:metadata":{"f:annotations":{".":{},"f:kubectl.kubernetes.io/last-applied-configuration":{}}},' +
+    '"f:spec":{"f:internalTrafficPolicy":{},"f:ports":{".":{},"k:{\\"port\\":80,\\"protocol\\":\\"TCP\\"}":{".":{},"f:port":{},"f:protocol":{},"f:targetPort":{}}},' +
+    '"f:selector":{},"f:sessionAffinity":{},"f:type":{}}}');
+  const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } };
+  applyDefaults(ns, { stage: 'decode' });
+  assert.deepEqual(JSON.stringify(recordUpdate({ after: ns, manager: 'kubectl-create', now: '2026-11-27T10:00:00Z', apiVersion: 'v1' })[0].fieldsV1),
+    '{"f:metadata":{"f:labels":{".":{},"f:kubernetes.io/metadata.name":{}}}}');
+  applyDefaults(ns, { stage: 'server' });
+  assert.deepEqual((ns.spec as any).finalizers, ['kubernetes']);
+});
+
 test('Secret stringData folds into base64 data (stringData wins), then disappears', () => {
   const sec: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { a: 'b2xk', keep: 'eA==' }, stringData: { a: 'new', u: 'ü' } };
   const s = twiceIsOnce(sec);
@@ -220,7 +239,10 @@ test('StatefulSet, DaemonSet, Job, CronJob, ReplicaSet', () => {
     job.spec.manualSelector, job.spec.podReplacementPolicy], [1, 1, 6, 'NonIndexed', false, false, 'TerminatingOrFailed']);
   assert.deepEqual(job.spec.selector, { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-1' } });
   assert.equal(job.spec.template.metadata.labels['job-name'], 'j');
-  assert.equal(job.metadata.labels['batch.kubernetes.io/job-name'], 'j');
+  assert.deepEqual(job.metadata.labels, { app: 'x' }, 'Job labels copied from the template at decode, before the selector labels');
+  const bare = twiceIsOnce({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'b', uid: 'u-2' },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'i' }] } } } });
+  assert.equal(bare.metadata.labels['batch.kubernetes.io/job-name'], 'b', 'a Job without labels takes the generated ones');
   assert.equal(job.spec.template.spec.restartPolicy, 'Never');
 
   const cj = twiceIsOnce({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: { schedule: '* * * * *',

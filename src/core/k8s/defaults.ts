@@ -18,6 +18,13 @@ export interface DefaultsContext {
   templateCreationTimestamp?: boolean;
   /** Alpha/beta gates that change defaults (all off by default, as on 1.29-1.33). */
   featureGates?: { MaxUnavailableStatefulSet?: boolean };
+  /**
+   * Which server step to run. kube-apiserver defaults on decode (before field managers record the
+   * writer's fields, so the writer owns those defaults) and fills the rest later in the registry
+   * (ClusterIP/IP families/nodePort allocation, Job selector, Namespace finalizer, DaemonSet template
+   * generation: owned by nobody). 'all' (the default) runs both.
+   */
+  stage?: 'decode' | 'server' | 'all';
 }
 
 type Obj = Record<string, unknown>;
@@ -224,7 +231,11 @@ function defaultDaemonSet(o: KubeObject, ctx: DefaultsContext): void {
   }
   setIfUnset(spec, 'revisionHistoryLimit', 10);
   defaultPodTemplate(spec.template, ctx);
-  // Template generation: 1 at create, +1 whenever the template changes (apps/v1 conversion).
+}
+
+/** Template generation: 1 at create, +1 whenever the template changes (registry + apps/v1 conversion). */
+function daemonSetTemplateGeneration(o: KubeObject, ctx: DefaultsContext): void {
+  const spec = child(o, 'spec');
   const annotations = (o.metadata.annotations ??= {});
   const prev = ctx.previous;
   const prevGen = Number(prev?.metadata?.annotations?.[DS_TEMPLATE_GENERATION] ?? 0);
@@ -258,25 +269,33 @@ function defaultJob(o: KubeObject, ctx: DefaultsContext): void {
     for (const rule of list(spec.podFailurePolicy.rules)) for (const c of list(rule.onPodConditions)) setIfUnset(c, 'status', 'True');
   }
   if (spec.manualSelector == null) spec.manualSelector = false;
-  // The registry generates the selector and template labels from the uid (unless manualSelector).
-  const uid = o.metadata.uid;
-  const template = isObj(spec.template) ? spec.template : undefined;
-  if (uid && spec.manualSelector !== true && spec.selector == null) {
-    spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
-    if (template) {
-      const labels = (child(template, 'metadata').labels ??= {}) as Record<string, string>;
-      labels['batch.kubernetes.io/controller-uid'] ??= uid;
-      labels['batch.kubernetes.io/job-name'] ??= o.metadata.name;
-      labels['controller-uid'] ??= uid;
-      labels['job-name'] ??= o.metadata.name;
-    }
-  }
-  // Job labels default to the template's labels when the Job has none.
-  const templateLabels = template && isObj(template.metadata) ? template.metadata.labels : undefined;
+  copyJobLabels(o);
+  defaultPodTemplate(spec.template, ctx);
+}
+
+/** Job labels default to the template's labels when the Job has none (SetDefaults_Job). */
+function copyJobLabels(o: KubeObject): void {
+  const templateLabels = at(o, ['spec', 'template', 'metadata', 'labels']);
   if (isObj(templateLabels) && (!o.metadata.labels || Object.keys(o.metadata.labels).length === 0)) {
     o.metadata.labels = { ...(templateLabels as Record<string, string>) };
   }
-  defaultPodTemplate(spec.template, ctx);
+}
+
+/** The Job registry generates selector and template labels from the uid unless manualSelector. */
+function generateJobSelector(o: KubeObject): void {
+  const spec = child(o, 'spec');
+  const uid = o.metadata.uid;
+  if (!uid || spec.manualSelector === true || spec.selector != null) return;
+  spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+  if (isObj(spec.template)) {
+    const labels = (child(spec.template, 'metadata').labels ??= {}) as Record<string, string>;
+    labels['batch.kubernetes.io/controller-uid'] ??= uid;
+    labels['batch.kubernetes.io/job-name'] ??= o.metadata.name;
+    labels['controller-uid'] ??= uid;
+    labels['job-name'] ??= o.metadata.name;
+  }
+  // Defaulting runs again on every read of the stored object: a Job without labels then takes these.
+  copyJobLabels(o);
 }
 
 function defaultCronJob(o: KubeObject, ctx: DefaultsContext): void {
@@ -292,9 +311,8 @@ function defaultCronJob(o: KubeObject, ctx: DefaultsContext): void {
 // ---------------------------------------------------------------------------------------------
 // Service (defaults.go + REST allocation, synchronous)
 
-function defaultService(o: KubeObject, ctx: DefaultsContext): void {
+function defaultService(o: KubeObject): void {
   const spec = child(o, 'spec');
-  const prevSpec = isObj(ctx.previous?.spec) ? ctx.previous!.spec as Obj : undefined;
   setIfUnset(spec, 'sessionAffinity', 'None');
   if (spec.sessionAffinity === 'None') delete spec.sessionAffinityConfig;
   if (spec.sessionAffinity === 'ClientIP') {
@@ -303,28 +321,35 @@ function defaultService(o: KubeObject, ctx: DefaultsContext): void {
   }
   setIfUnset(spec, 'type', 'ClusterIP');
   const type = spec.type as string;
-  const prevPorts = list(prevSpec?.ports);
   for (const p of list(spec.ports)) {
     setIfUnset(p, 'protocol', 'TCP');
     if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
-    if ((type === 'NodePort' || type === 'LoadBalancer') && !p.nodePort) {
-      const old = prevPorts.find((q) => q.port === p.port && (q.protocol ?? 'TCP') === p.protocol);
-      if (old?.nodePort) p.nodePort = old.nodePort;
-      else if (ctx.allocateNodePort) p.nodePort = ctx.allocateNodePort();
-    }
   }
   const externallyAccessible = type === 'LoadBalancer' || type === 'NodePort' ||
     (type === 'ClusterIP' && Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0);
   if (externallyAccessible) setIfUnset(spec, 'externalTrafficPolicy', 'Cluster');
   if (type !== 'ExternalName') setIfUnset(spec, 'internalTrafficPolicy', 'Cluster');
   if (type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts == null) spec.allocateLoadBalancerNodePorts = true;
+}
+
+/** The Service REST allocator (storage/alloc.go): IPs, families, node ports; an update keeps the stored ones. */
+function allocateService(o: KubeObject, ctx: DefaultsContext): void {
+  const spec = child(o, 'spec');
+  const type = (spec.type as string) ?? 'ClusterIP';
+  const prevSpec = isObj(ctx.previous?.spec) ? ctx.previous!.spec as Obj : undefined;
+  const prevPorts = list(prevSpec?.ports);
+  for (const p of list(spec.ports)) {
+    if ((type === 'NodePort' || type === 'LoadBalancer') && !p.nodePort) {
+      const old = prevPorts.find((q) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+      if (old?.nodePort) p.nodePort = old.nodePort;
+      else if (ctx.allocateNodePort) p.nodePort = ctx.allocateNodePort();
+    }
+  }
   if (type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' && !spec.healthCheckNodePort) {
     if (prevSpec?.healthCheckNodePort) spec.healthCheckNodePort = prevSpec.healthCheckNodePort;
     else if (ctx.allocateNodePort) spec.healthCheckNodePort = ctx.allocateNodePort();
   }
-
   if (type === 'ExternalName') return;
-  // Allocation: an update that omits clusterIP/families keeps the stored ones.
   if (prevSpec) {
     for (const k of ['clusterIP', 'clusterIPs', 'ipFamilyPolicy', 'ipFamilies']) {
       if ((spec[k] === undefined || spec[k] === '') && prevSpec[k] !== undefined) spec[k] = structuredClone(prevSpec[k]);
@@ -361,9 +386,13 @@ function defaultSecret(o: KubeObject): void {
 
 function defaultNamespace(o: KubeObject): void {
   o.metadata.labels = { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': o.metadata.name };
+  setIfUnset(child(o, 'status'), 'phase', 'Active');
+}
+
+/** The namespace registry adds the `kubernetes` finalizer on create. */
+function namespaceFinalizer(o: KubeObject): void {
   const spec = child(o, 'spec');
   if (!Array.isArray(spec.finalizers)) spec.finalizers = ['kubernetes'];
-  setIfUnset(child(o, 'status'), 'phase', 'Active');
 }
 
 function defaultNetworkPolicy(o: KubeObject): void {
@@ -468,7 +497,7 @@ const BY_KIND: Record<string, (o: KubeObject, ctx: DefaultsContext) => void> = {
   CronJob: defaultCronJob,
   Pod: (o) => defaultPodSpec(child(o, 'spec'), true),
   PodTemplate: (o, ctx) => defaultPodTemplate(o.template, ctx),
-  Service: defaultService,
+  Service: (o) => defaultService(o),
   Secret: (o) => defaultSecret(o),
   Namespace: (o) => defaultNamespace(o),
   NetworkPolicy: (o) => defaultNetworkPolicy(o),
@@ -480,16 +509,29 @@ const BY_KIND: Record<string, (o: KubeObject, ctx: DefaultsContext) => void> = {
   CustomResourceDefinition: (o) => defaultCrd(o),
 };
 
+/** What the registry (not decoding) sets: owned by no field manager. */
+const SERVER_BY_KIND: Record<string, (o: KubeObject, ctx: DefaultsContext) => void> = {
+  Service: allocateService,
+  Job: (o) => generateJobSelector(o),
+  Namespace: (o) => namespaceFinalizer(o),
+  DaemonSet: daemonSetTemplateGeneration,
+};
+
 /**
  * Apply kube-apiserver's defaults to a built-in object in place (idempotent: twice == once).
- * Unknown kinds (custom resources) are untouched.
+ * Unknown kinds (custom resources) are untouched. See DefaultsContext.stage for the two steps.
  */
 export function applyDefaults(obj: KubeObject, ctx: DefaultsContext = {}): void {
-  const fn = BY_KIND[obj.kind];
-  if (!fn || !isObj(obj.metadata)) return;
-  fn(obj, ctx);
-  defaultStatusShape(obj);
-  canonicalizeQuantities(obj);
+  if (!isObj(obj.metadata)) return;
+  const stage = ctx.stage ?? 'all';
+  const decode = BY_KIND[obj.kind];
+  if (decode && stage !== 'server') {
+    decode(obj, ctx);
+    defaultStatusShape(obj);
+    canonicalizeQuantities(obj);
+  }
+  const server = SERVER_BY_KIND[obj.kind];
+  if (server && stage !== 'decode') server(obj, ctx);
 }
 
 /** JSON Pointers of the leaves (empty maps/lists included) that `after` adds to or changes from `before`. */
