@@ -125,6 +125,18 @@ test('helm: later -f files override earlier, inline values override files, param
   assert.ok(!('externalTrafficPolicy' in (svc.object.spec as any)), 'markers never change what is rendered');
 });
 
+test('helm: a values schema that rejects markers falls back to value equality for strings, template lines otherwise', async () => {
+  const chart = path.join(FX, 'schema-chart');
+  const values = path.join(chart, 'values.yaml');
+  const r = await renderApp(app('schema-chart', 'helm'), tools);
+  assert.equal(r.error, undefined);
+  const dep = find(r, 'Deployment', 'schema-chart');
+  assert.deepEqual(dep.fieldSources.get('/spec/template/spec/containers/0/image'), { file: values, line: lineOf(values, 'repository:') });
+  assert.deepEqual(dep.fieldSources.get('/spec/template/spec/containers/0/env/0/value'), { file: values, line: lineOf(values, 'tag:') });
+  const template = path.join(chart, 'templates/deployment.yaml');
+  assert.deepEqual(dep.fieldSources.get('/spec/replicas'), { file: template, line: lineOf(template, 'replicas:') }, 'number markers rejected by the schema: the template line');
+});
+
 test('malformed YAML, a broken kustomization and a failing chart each give a clear per-app error; other apps go on', async () => {
   const results = await Promise.all([
     renderApp(app('broken-yaml', 'directory'), tools),

@@ -371,6 +371,31 @@ function markerFlow(real: RenderedDoc[], marked: RenderedDoc[], keys: Map<number
   }
 }
 
+/** Last resort when no marker render worked (e.g. a values schema rejects markers): a rendered string
+ *  equal to exactly one values string of some length is taken to come from it. */
+function equalityFlow(docs: RenderedDoc[], state: ValuesState, flow: ValuesFlow, namespace: string): void {
+  const byValue = new Map<string, string[]>();
+  const visit = (v: unknown, key: string) => {
+    if (Array.isArray(v)) v.forEach((item, i) => visit(item, childKey(key, i)));
+    else if (isObj(v)) for (const [k, child] of Object.entries(v)) visit(child, childKey(key, k));
+    else if (typeof v === 'string' && v.length >= 4) byValue.set(v, [...(byValue.get(v) ?? []), key]);
+  };
+  visit(state.values, '');
+  for (const d of docs) {
+    const leaves: [string, unknown][] = [];
+    collectLeaves(d.object, '', leaves);
+    for (const [pointer, value] of leaves) {
+      if (typeof value !== 'string') continue;
+      const keys = byValue.get(value);
+      if (keys?.length !== 1) continue;
+      const ref = flowKey(d.object, namespace);
+      let perObject = flow.get(ref);
+      if (!perObject) flow.set(ref, (perObject = new Map()));
+      if (!perObject.has(pointer)) perObject.set(pointer, keys);
+    }
+  }
+}
+
 const flows = new WeakMap<App, ValuesFlow>();
 
 /** Which values keys feed which rendered fields (computed by renderApp for helm apps; rendered here if not yet). */
@@ -429,15 +454,18 @@ export async function renderHelm(app: App, tools: RenderTools): Promise<RenderRe
         return false;
       }
     };
-    if (!(markedRun.ok && tryMarked(markedRun.stdout, markedBoth.keys))) {
-      // numbers the templates compute with can break a chart: markers for strings and numbers apart
+    let stringsMapped = markedRun.ok && tryMarked(markedRun.stdout, markedBoth.keys);
+    if (!stringsMapped) {
+      // numbers the templates compute with, or a values schema, can break a marked render: try apart
       for (const [strings, numbers] of [[true, false], [false, true]] as const) {
         const m = markValues(state.values, strings, numbers);
         const file = await writeTemp(tmp, `marked-${strings ? 's' : 'n'}.json`, m.marked);
         const r = await run(helm, helmArgs(app, [file]), { cwd: app.path, timeoutMs: Math.min(timeoutMs ?? 30_000, 30_000), env });
-        if (r.ok) tryMarked(r.stdout, m.keys);
+        const ok = r.ok && tryMarked(r.stdout, m.keys);
+        if (strings) stringsMapped = ok;
       }
     }
+    if (!stringsMapped) equalityFlow(docs, state, flow, app.namespace);
     flows.set(app, flow);
 
     const templates = new TemplateLines();

@@ -10,7 +10,7 @@ import { pointerEscape } from '../model';
 import { kustomizationFile } from './discover';
 import { isKustomizeConfig, toDesired } from './objects';
 import type { RenderTools } from './tools';
-import { resolveKustomize, run } from './tools';
+import { resolveHelm, resolveKustomize, run } from './tools';
 import { parseDocuments, parseManifests } from './yamlSource';
 
 type Obj = Record<string, unknown>;
@@ -43,6 +43,8 @@ interface Level {
   objects: BaseObject[];
   files: Set<string>;
   errors: string[];
+  /** Some kustomization in the tree inflates Helm charts (`helmCharts:`): needs --enable-helm. */
+  usesHelm?: boolean;
 }
 
 function line(sources: Map<string, SourceLocation>, pointer: string, fallback: SourceLocation): SourceLocation {
@@ -84,6 +86,7 @@ function loadLevel(dir: string, seen: Set<string>): Level {
   const ks = parsed.docs[0]?.fieldSources ?? new Map<string, SourceLocation>();
   const kAt: SourceLocation = { file: kfile, line: 1 };
   if (!k) return level;
+  if (asArr(k.helmCharts).length) level.usesHelm = true;
 
   const addFile = (rel: string, own: boolean): void => {
     const file = path.resolve(dir, rel);
@@ -92,6 +95,7 @@ function loadLevel(dir: string, seen: Set<string>): Level {
       level.objects.push(...sub.objects);
       for (const f of sub.files) level.files.add(f);
       level.errors.push(...sub.errors);
+      if (sub.usesHelm) level.usesHelm = true;
       return;
     }
     if (!own || !fs.existsSync(file)) return;
@@ -500,12 +504,6 @@ export async function renderKustomize(app: App, tools: RenderTools): Promise<Ren
     await fsp.writeFile(path.join(tmp, 'kustomization.yaml'), overlayYaml(app, path.relative(tmp, app.path)));
     buildDir = tmp;
   }
-  let result;
-  try {
-    result = await run(tool.file, tool.args(buildDir), { cwd: app.path, timeoutMs: tools.timeoutMs });
-  } finally {
-    if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
-  }
   const tree = (() => {
     try {
       return loadLevel(path.resolve(app.path), new Set());
@@ -513,6 +511,20 @@ export async function renderKustomize(app: App, tools: RenderTools): Promise<Ren
       return { objects: [], files: new Set<string>(), errors: [] } as Level;
     }
   })();
+  const args = tool.args(buildDir);
+  if (tree.usesHelm) {
+    // helmCharts: inflated by helm, which kustomize runs itself
+    args.push('--enable-helm');
+    try {
+      args.push('--helm-command', resolveHelm(tools));
+    } catch { /* kustomize reports the missing helm itself */ }
+  }
+  let result;
+  try {
+    result = await run(tool.file, args, { cwd: app.path, timeoutMs: tools.timeoutMs });
+  } finally {
+    if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
+  }
   if (app.kustomize && hasOptions(app)) {
     const at = app.definedAt ?? { file: kustomizationFile(app.path)!, line: 1 };
     const level: Level = { objects: tree.objects, files: tree.files, errors: tree.errors };
@@ -567,6 +579,9 @@ function findBase(bases: BaseObject[], obj: KubeObject, prefix: string, suffix: 
 function cleanKustomizeError(message: string): string {
   // kubectl prefixes `E1127 12:00:00.000 123 run.go:72] "command failed" err="..."`
   const m = /err="((?:[^"\\]|\\.)*)"/.exec(message);
-  const text = m ? m[1].replace(/\\"/g, '"').replace(/\\n/g, '\n') : message;
-  return text.trim();
+  if (m) return m[1].replace(/\\"/g, '"').replace(/\\n/g, '\n').trim();
+  // multi-line form: err=<\n\t<lines>\n >
+  const block = /err=<\n([\s\S]*?)\n\s*>\s*$/.exec(message);
+  if (block) return block[1].split('\n').map((l) => l.replace(/^\t/, '')).join('\n').trim();
+  return message.trim();
 }
