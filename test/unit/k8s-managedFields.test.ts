@@ -286,3 +286,21 @@ test('apply configurations with keyless or duplicate keyed-list items are 422', 
   // A port without protocol is fine: the key takes its default.
   assert.doesNotThrow(() => serverSideApply({ applied: manifest(), manager: 'm', force: false, now: T0, apiVersion: 'apps/v1' }));
 });
+
+test('more than 10 Update managers: the oldest merge into ancient-changes', () => {
+  let obj: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: {} };
+  for (let i = 0; i < 12; i++) {
+    const next = structuredClone(obj);
+    (next.data as any)[`k${i}`] = 'v';
+    next.metadata.managedFields = recordUpdate({ before: obj, after: next, manager: `m${i}`, now: `2026-11-27T10:00:${String(i).padStart(2, '0')}Z`, apiVersion: 'v1' });
+    obj = next;
+  }
+  const mf = obj.metadata.managedFields!;
+  assert.equal(mf.length, 10);
+  const ancient = mf.find((e) => e.manager === 'ancient-changes')!;
+  assert.equal(ancient.time, '2026-11-27T10:00:02Z');
+  assert.deepEqual(Object.keys((ancient.fieldsV1 as any)['f:data']).sort(), ['f:k0', 'f:k1', 'f:k2']);
+  assert.equal(ownerOf(mf, obj, '/data/k1')?.manager, 'ancient-changes');
+  assert.equal(ownerOf(mf, obj, '/data/k11')?.manager, 'm11');
+  assert.deepEqual(mf.map((e) => e.manager), ['ancient-changes', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11'], 'sorted by time');
+});
