@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { App, RenderResult } from '../model';
+import type { App, RenderResult, SourceLocation } from '../model';
+import { refKey } from '../model';
 import type { RenderTools } from '../manifests/render';
 import { scanYamlImages, isKustomizationFile, isValuesFileName, type ImageDeclaration } from './yamlImages';
 import { parseImageReference, sameImageName } from './reference';
@@ -23,6 +24,10 @@ export interface RenderedContainer {
   image: string;
   /** Where the render's source map says the image is written. */
   source?: { file: string; line: number };
+  /** refKey of the rendered object (to look up the Helm values flow). */
+  ref?: string;
+  /** Helm apps: the values keys whose values end up in this image field (manifests' valuesFlow). */
+  valuesKeys?: string[];
 }
 
 const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
@@ -42,7 +47,7 @@ export function renderedContainers(result: RenderResult): RenderedContainer[] {
             if (c && typeof c === 'object' && typeof (c as { image?: unknown }).image === 'string') {
               const pointer = `${child}/${i}/image`;
               out.push({ app: result.app.name, workload, container: String((c as { name?: unknown }).name ?? i), pointer,
-                image: (c as { image: string }).image, source: desired.fieldSources.get(pointer) });
+                image: (c as { image: string }).image, source: desired.fieldSources.get(pointer), ref: refKey(desired.ref) });
             }
           });
         } else if (key !== 'metadata' && key !== 'status') {
@@ -136,9 +141,16 @@ export function declarationBelongsTo(d: ImageDeclaration, app: App, inputs: Set<
   return true;
 }
 
-/** Does this declaration produce this rendered container image? */
-export function declarationFeeds(d: ImageDeclaration, c: RenderedContainer): boolean {
+/** Does this declaration produce this rendered container image? For Helm apps the values flow
+ *  (which values keys reach the field) and the winning source of each key decide; otherwise the
+ *  render's source map, then the image name and tag. */
+export function declarationFeeds(d: ImageDeclaration, c: RenderedContainer, valuesSources?: Map<string, SourceLocation>): boolean {
   if (c.source && c.source.file === d.file && c.source.line === d.line) return true;
+  if (d.valuesKey && c.valuesKeys) {
+    if (!c.valuesKeys.includes(d.valuesKey)) return false;
+    const winner = valuesSources?.get(d.valuesKey);
+    return !winner || winner.file === d.file;
+  }
   if (d.tag === undefined) return false;
   const rendered = parseImageReference(c.image);
   if (rendered.tag !== d.tag) return false;
@@ -177,15 +189,32 @@ export async function scanWorkspace(root: string, tools: RenderTools, opts: { re
       renders.push(result);
       if (result.error) { errors.push(`${app.name}: ${result.error}`); continue; }
       const rendered = renderedContainers(result);
+      const valuesSources = app.renderer === 'helm' ? await helmFlow(app, tools, rendered) : undefined;
       containers.push(...rendered);
       const inputs = appFiles(app, result);
       for (const d of declarations) {
         if (!declarationBelongsTo(d, app, inputs)) continue;
         for (const c of rendered) {
-          if (declarationFeeds(d, c)) (d.feeds ??= []).push(`${app.name}: ${containerLabel(c)}`);
+          if (declarationFeeds(d, c, valuesSources)) (d.feeds ??= []).push(`${app.name}: ${containerLabel(c)}`);
         }
       }
     }
   }
   return { declarations, apps, renders, containers, errors };
+}
+
+/** Fill `valuesKeys` on a Helm app's containers from the manifests layer's values flow; return the
+ *  winning source of each values key. Best effort: without a flow the heuristics decide. */
+async function helmFlow(app: App, tools: RenderTools, rendered: RenderedContainer[]): Promise<Map<string, SourceLocation> | undefined> {
+  try {
+    const { valuesFlow, helmValuesSources } = await import('../manifests/render');
+    const flow = await valuesFlow(app, tools);
+    for (const c of rendered) {
+      const keys = c.ref ? flow.get(c.ref)?.get(c.pointer) : undefined;
+      if (keys?.length) c.valuesKeys = keys;
+    }
+    return helmValuesSources(app);
+  } catch {
+    return undefined;
+  }
 }
