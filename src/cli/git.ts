@@ -202,7 +202,7 @@ export async function runRevert(argv: string[]): Promise<number> {
   console.log(`committed ${result.commits.map((c) => c.slice(0, 7)).join(', ')} (${result.paths.join(', ')})`);
   // Which apps the revert changes: named, else every app whose folder or definition holds a changed file.
   const affected = appName ? apps.filter((a) => a.name === appName)
-    : apps.filter((a) => result.paths.some((p) => appPaths(repo, a, relativeTo).some((ap) => p === ap || p.startsWith(ap.endsWith('/') ? ap : ap + '/') || ap === '')));
+    : apps.filter((a) => result.paths.some((p) => appPaths(repo, a, relativeTo).some((ap) => ap === '.' || p === ap || p.startsWith(ap + '/'))));
   return pushAndFollow({ repo, push: !!args.flags.push, wait: !!args.flags.wait, apps: affected, args, log: (l) => console.log(l) });
 }
 
