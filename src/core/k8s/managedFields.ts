@@ -491,24 +491,28 @@ export function serverSideApply(opts: ServerSideApplyOptions):
     tracked(merged, kind, subresource, statusSub));
   const changed = cmp.added.union(cmp.modified);
 
-  const conflicts: SsaConflict[] = [];
+  const conflicts: (SsaConflict & { path: FieldPath })[] = [];
   const conflictSets = new Map<string, FieldSet>();
   for (const [key, m] of managers) {
     if (key === applyKey) continue;
     const overlap = m.set.intersection(changed);
     if (overlap.isEmpty()) continue;
     conflictSets.set(key, overlap);
-    for (const p of overlap.paths().sort((a, b) => pathToString(a) < pathToString(b) ? -1 : 1)) {
-      conflicts.push({ manager: m.manager, field: pathToString(p), apiVersion: m.apiVersion, operation: m.operation, subresource: m.subresource, time: m.time });
+    for (const path of overlap.paths()) {
+      conflicts.push({ manager: m.manager, field: pathToString(path), apiVersion: m.apiVersion, operation: m.operation,
+        subresource: m.subresource, time: m.time, path });
     }
   }
   if (conflicts.length > 0 && !force) {
     // kubectl upgrading a client-side-applied object: conflicts on fields its last-applied annotation
     // declares with the live value are waived (lastappliedmanager.go), i.e. the apply is forced.
     const allowed = manager === 'kubectl' && live ? allowedFromLastApplied(kind, live) : undefined;
-    const paths = conflictPaths(conflictSets);
-    const remaining = allowed ? conflicts.filter((_, i) => !allowed.has(paths[i])) : conflicts;
-    if (remaining.length > 0) return { conflicts: remaining };
+    const remaining = allowed ? conflicts.filter((c) => !allowed.has(c.path)) : conflicts;
+    if (remaining.length > 0) {
+      // Kubernetes prints conflicts grouped by manager, sorted.
+      remaining.sort((a, b) => (a.manager < b.manager ? -1 : a.manager > b.manager ? 1 : a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+      return { conflicts: remaining.map(({ path: _path, ...c }) => c) };
+    }
   }
 
   for (const [key, m] of managers) {
@@ -561,15 +565,6 @@ function validateAssociativeLists(kind: string, value: Json, path: FieldPath = [
     return;
   }
   if (isObject(value)) for (const [k, v] of Object.entries(value)) validateAssociativeLists(kind, v, [...path, fieldPE(k)]);
-}
-
-/** The conflict paths in the order conflicts were pushed (same iteration as serverSideApply). */
-function conflictPaths(conflictSets: Map<string, FieldSet>): FieldPath[] {
-  const out: FieldPath[] = [];
-  for (const set of conflictSets.values()) {
-    out.push(...set.paths().sort((a, b) => pathToString(a) < pathToString(b) ? -1 : 1));
-  }
-  return out;
 }
 
 /** Fields the last-applied annotation declares with the value live still has. */
