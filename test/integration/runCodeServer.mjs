@@ -11,12 +11,13 @@
 //    folder, no sandbox, the extension loaded from this checkout (extensionDevelopmentPath).
 // 3. Files that need a workspace and/or the sandbox get a run module test/integration/runs/<name>.run.mjs:
 //      export const tests = ['drift/**/*.test.ts'];      // globs relative to test/integration/suite
-//      export const sandbox = true;                      // or { args: ['--no-agent'] }; omit = none
+//      export const sandbox = true;                      // or { args: ['--no-agent'], readyTimeoutMs }; omit = none
 //      export const timeoutMs = 300_000;                 // optional, whole run (default 300 s)
 //      export async function setup({ workspace, projectRoot, sandbox, env, settings, log, tempDir }) {
 //        // fill `workspace` (an empty temp dir that VS Code opens): copy a fixture, git init, push to a
 //        // bare remote in tempDir(), apply manifests with sandbox.kubeconfig ...
 //        return { env: { MY_VAR: 'x' }, settings: { 'gitops.agent': 'argocd' }, teardown: async () => {} };
+//        // optional `workspace: '/abs/dir'` opens that folder instead (e.g. the sandbox demo's clone)
 //      }
 //    Each run is its own code-server + workspace + page (~15-20 s). A file claimed by a run module is
 //    not also run in `default`. Runs execute one after another.
@@ -83,7 +84,7 @@ async function runOne(run, chromium) {
   const log = (line) => console.log(line);
   console.log(`\n--- run ${run.name} (${run.source})`);
   const suite = await bundleRun(run);
-  const prepared = await prepareRun({ name: run.name, needsSandbox: !!run.sandbox, sandboxArgs: run.sandbox?.args, setups: run.setups, log });
+  const prepared = await prepareRun({ name: run.name, needsSandbox: !!run.sandbox, sandboxArgs: run.sandbox?.args, sandboxReadyTimeoutMs: run.sandbox?.readyTimeoutMs, setups: run.setups, log });
   let server;
   let page;
   const result = { passed: 0, failed: 0, pending: 0, vscode: undefined, error: undefined };

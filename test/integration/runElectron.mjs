@@ -21,7 +21,7 @@ export async function runElectron() {
   for (const run of runs) {
     console.log(`\n--- run ${run.name} (${run.source}) in VS Code ${version}`);
     const suite = await bundleRun(run);
-    const prepared = await prepareRun({ name: run.name, needsSandbox: !!run.sandbox, sandboxArgs: run.sandbox?.args, setups: run.setups });
+    const prepared = await prepareRun({ name: run.name, needsSandbox: !!run.sandbox, sandboxArgs: run.sandbox?.args, sandboxReadyTimeoutMs: run.sandbox?.readyTimeoutMs, setups: run.setups });
     const userDataDir = tempDir('gitops-electron-');
     const resultFile = path.join(userDataDir, 'result.json');
     try {
