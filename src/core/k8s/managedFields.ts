@@ -132,6 +132,8 @@ export function emptyObjectFor(kind: string): JsonObject {
     case 'Ingress': return { ...base, spec: {}, status: { loadBalancer: {} } };
     case 'PersistentVolumeClaim': return { ...base, spec: { resources: {} }, status: {} };
     case 'PersistentVolume': case 'Namespace': return { ...base, spec: {}, status: {} };
+    case 'IngressClass': return { ...base, spec: {} };
+    case 'Event': return { ...base, involvedObject: {}, source: {}, firstTimestamp: null, lastTimestamp: null, eventTime: null, reportingComponent: '', reportingInstance: '' };
     case 'NetworkPolicy': return { ...base, spec: { podSelector: {} } };
     case 'HorizontalPodAutoscaler': return { ...base, spec: { scaleTargetRef: { kind: '', name: '' }, maxReplicas: 0 }, status: { desiredReplicas: 0 } };
     case 'PodDisruptionBudget': return { ...base, spec: {}, status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 } };
