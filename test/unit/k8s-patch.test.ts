@@ -148,3 +148,32 @@ test('SMP on Service ports merges by port, on a custom resource lists replace', 
   const cr = { spec: { items: [{ name: 'a', v: 1 }, { name: 'b' }] } };
   assert.deepEqual((applyStrategicMergePatch(cr, { spec: { items: [{ name: 'a', v: 2 }] } }, 'Application') as any).spec.items, [{ name: 'a', v: 2 }]);
 });
+
+test("SMP: apimachinery's own custom cases (keyed list = containers, primitive merge list = finalizers)", () => {
+  const wrapC = (containers: unknown) => ({ spec: { template: { spec: { containers } } } });
+  const C = (o: any) => o.spec.template.spec.containers;
+  const wrapF = (finalizers: unknown, extra: object = {}) => ({ metadata: { finalizers, ...extra } });
+  const smp = (a: unknown, p: unknown) => applyStrategicMergePatch(a, p, 'Deployment') as any;
+  // unique scalars when merging lists
+  assert.deepEqual(smp(wrapF(['1', '2']), wrapF(['2', '3'])).metadata.finalizers, ['1', '2', '3']);
+  // preserve the order from the patch in a merging int list (both variants)
+  assert.deepEqual(smp(wrapF(['1', '2', '3']), wrapF(['3', '1', '2'])).metadata.finalizers, ['3', '1', '2']);
+  assert.deepEqual(smp(wrapF(['1', '2', '3']), wrapF(['3', '1'])).metadata.finalizers, ['2', '3', '1']);
+  // delete map from nested map
+  assert.deepEqual(smp({ metadata: { labels: { a: '1', b: '1' } } }, { metadata: { labels: { $patch: 'delete' } } }).metadata.labels, {});
+  // delete all items from merging list; merge empty merging lists
+  assert.deepEqual(C(smp(wrapC([{ name: '1' }, { name: '2' }]), wrapC([{ $patch: 'replace' }]))), []);
+  assert.deepEqual(C(smp(wrapC([]), wrapC([]))), []);
+  // delete all keys from map; add key and delete all keys from map
+  assert.deepEqual(smp({ name: 1, value: 1 }, { $patch: 'replace' }), {});
+  assert.deepEqual(smp({ name: 1, value: 1 }, { other: 'a', $patch: 'replace' }), { other: 'a' });
+  // preserve the order from the patch in a merging list
+  assert.deepEqual(C(smp(wrapC([{ name: '1' }, { name: '2', value: 'b' }, { name: '3' }]), wrapC([{ name: '3', value: 'c' }, { name: '1', value: 'a' }, { name: '2', other: 'x' }]))),
+    [{ name: '3', value: 'c' }, { name: '1', value: 'a' }, { name: '2', value: 'b', other: 'x' }]);
+  // $setElementOrder contains an item that is not present in the list to be merged
+  assert.deepEqual(C(smp(wrapC([{ name: '1' }, { name: '3' }]), { spec: { template: { spec: {
+    '$setElementOrder/containers': [{ name: '3' }, { name: '2' }, { name: '1' }], containers: [{ name: '3', value: '3' }, { name: '1', value: '1' }] } } } })),
+  [{ name: '3', value: '3' }, { name: '1', value: '1' }]);
+  // ...and in an int list, with no patch list at all
+  assert.deepEqual(smp(wrapF(['1', '3']), { metadata: { '$setElementOrder/finalizers': ['3', '2', '1'] } }).metadata.finalizers, ['3', '1']);
+});
