@@ -169,4 +169,27 @@ describe('pull agent (poll 1 s)', () => {
       return op?.phase === 'Succeeded' && op.startedAt !== '2020-01-01T00:00:00Z' && op.syncResult?.revision === repo.head();
     }, 20_000, () => appSummary(last));
   });
+
+  test('a commit that touches only one app re-renders only that app; both follow the new revision', async () => {
+    const repo = makeRepo(root, 'mono', {
+      'apps/one/kustomization.yaml': 'resources: [cm.yaml]\n', 'apps/one/cm.yaml': configMap('one', { v: '1' }),
+      'apps/two/cm.yaml': configMap('two', { v: '1' }), 'shared/base.yaml': configMap('unused', { v: '1' }),
+    });
+    applyApp(sb, { name: 'mono-one', repoURL: repo.remote, path: 'apps/one', namespace: 'mono', automated: { prune: true } });
+    applyApp(sb, { name: 'mono-two', repoURL: repo.remote, path: 'apps/two', namespace: 'mono', automated: { prune: true } });
+    await waitSyncedAt(sb, 'mono-one', repo.head());
+    await waitSyncedAt(sb, 'mono-two', repo.head());
+    const next = repo.commit({ 'apps/one/cm.yaml': configMap('one', { v: '2' }) }, 'one only');
+    await waitSyncedAt(sb, 'mono-one', next);
+    await waitSyncedAt(sb, 'mono-two', next);
+    await new Promise((r) => setTimeout(r, 300)); // let the sandbox's piped log reach us
+    const renders = (app: string) => sb.log().split('\n').filter((l) => l.includes(`app ${app}: rendered`) && l.includes(` at ${next.slice(0, 7)} `)).length;
+    assert.equal(renders('mono-one'), 1, sb.log());
+    assert.equal(renders('mono-two'), 0, 'render reused: no input of mono-two changed');
+    assert.equal(getJson(sb, ['get', 'cm', 'one', '-n', 'mono']).data.v, '2');
+    // A change under its path does re-render it.
+    const third = repo.commit({ 'apps/two/new.yaml': configMap('two-b', { v: '1' }) }, 'two gets a file');
+    await waitSyncedAt(sb, 'mono-two', third);
+    assert.equal(sb.kubectl(['get', 'cm', 'two-b', '-n', 'mono']).status, 0);
+  });
 });

@@ -29,7 +29,11 @@ import { resourceHealth, worseHealth } from './health';
 import { FIELD_MANAGER, KubeError, type DynamicClient } from './kube';
 import type { HealthStatus } from '../../model';
 
-interface Rendered { key: string; objects: KubeObject[]; error?: string; sourceType?: string }
+interface Rendered {
+  key: string; objects: KubeObject[]; error?: string; sourceType?: string;
+  /** For reuse across commits: the commit, the source settings, and the files the render read (repo-relative). */
+  sha?: string; sourceKey?: string; inputs?: string[];
+}
 
 export interface ControllerOptions {
   client: DynamicClient;
@@ -244,9 +248,26 @@ export class AppController {
 
   private async render(app: Application, source: ApplicationSource, sha: string): Promise<Rendered> {
     const uid = app.metadata.uid ?? app.metadata.name;
-    const key = JSON.stringify([sha, source, app.spec.destination?.namespace, app.metadata.name]);
+    const sourceKey = JSON.stringify([source, app.spec.destination?.namespace, app.metadata.name]);
+    const key = JSON.stringify([sha, sourceKey]);
     const cached = this.renders.get(uid);
     if (cached?.key === key) return cached;
+    // A commit that touches none of the files this app's render read (nor anything under its path)
+    // cannot change its output: reuse it. Saves a helm/kustomize run per app per unrelated commit.
+    if (cached && cached.sourceKey === sourceKey && cached.sha && !cached.error && cached.inputs?.length) {
+      try {
+        const changed = await this.opts.repos.changedFiles(source.repoURL!, cached.sha, sha);
+        const inputs = new Set(cached.inputs);
+        const appDir = path.posix.normalize(source.path ?? '.').replace(/^\.(\/|$)/, '').replace(/\/$/, '');
+        const affects = (f: string) => inputs.has(f) || !appDir || f === appDir || f.startsWith(appDir + '/');
+        if (!changed.some(affects)) {
+          const reused: Rendered = { ...cached, key, sha };
+          this.renders.set(uid, reused);
+          this.opts.log(`app ${app.metadata.name}: render of ${short(cached.sha)} reused at ${short(sha)} (${changed.length} changed files, none of its inputs)`);
+          return reused;
+        }
+      } catch { /* fall through to a full render */ }
+    }
     const root = fs.mkdtempSync(path.join(this.checkoutsDir(), `${app.metadata.name}-${short(sha)}-`));
     const t0 = Date.now();
     let result: Rendered;
@@ -264,7 +285,8 @@ export class AppController {
           const out = await renderApp(desc, this.opts.tools);
           const sourceType = desc.renderer === 'helm' ? 'Helm' : desc.renderer === 'kustomize' ? 'Kustomize' : 'Directory';
           const objects = out.objects.map((d) => this.stamp(app, structuredClone(d.object)));
-          result = { key, objects, error: out.error ? out.error.split(root + path.sep).join('') : undefined, sourceType };
+          const inputs = out.inputs.map((f) => path.relative(root, f)).filter((f) => f && !f.startsWith('..') && !path.isAbsolute(f)).map((f) => f.split(path.sep).join('/'));
+          result = { key, objects, error: out.error ? out.error.split(root + path.sep).join('') : undefined, sourceType, sha, sourceKey, inputs };
         }
       }
     } catch (err) {

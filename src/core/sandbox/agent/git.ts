@@ -131,6 +131,13 @@ export class RepoCache {
     });
   }
 
+  /** Repo-relative paths that differ between two commits (renames count as both paths). */
+  async changedFiles(repoURL: string, from: string, to: string): Promise<string[]> {
+    const dir = await this.sync(repoURL, Number.POSITIVE_INFINITY);
+    const out = await git(['diff', '--name-only', '--no-renames', '-z', from, to], { cwd: dir });
+    return out.split('\0').filter(Boolean);
+  }
+
   /** The commit's subject/author (for history and logs). */
   async commitInfo(repoURL: string, sha: string): Promise<{ message: string; author: string; date: string }> {
     const dir = await this.sync(repoURL, Number.POSITIVE_INFINITY);
