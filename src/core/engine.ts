@@ -4,8 +4,8 @@
 // event re-compares only the resource it touches; hover lookups are a map read.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Discovery } from './cluster/discovery';
+import type { ClusterAccess } from './cluster/liteConfig';
 import type { LiveCache, LiveEvent } from './cluster/liveCache';
 import { readAgentStatus } from './agents/index';
 import { discoverApps, appFromArgoApplication, appFromFluxObject } from './manifests/discover';
@@ -107,7 +107,7 @@ export class Engine {
   private discoveryNotes: string[] = [];
   private cluster: { state: ClusterState; message?: string; server?: string } = { state: 'none' };
   private context?: string;
-  private kc?: KubeConfig;
+  private kc?: ClusterAccess;
   private discovery?: Discovery;
   private live?: LiveCache;
   /** refKey -> names of apps that declare it. */
@@ -333,10 +333,12 @@ export class Engine {
     this.unsubscribeLive?.();
     this.live?.dispose();
     this.live = undefined;
-    let loaded;
+    let loaded: { kc: ClusterAccess; context: string; server: string } | undefined;
     try {
-      const { loadKubeConfig } = await import('./cluster/kubeconfig');
-      loaded = loadKubeConfig({ kubeconfig: this.opts.kubeconfig, context: this.opts.context, allowExec: this.opts.trusted !== false });
+      const kubeconfigOpts = { kubeconfig: this.opts.kubeconfig, context: this.opts.context, allowExec: this.opts.trusted !== false };
+      // One-shot runs (the CLI) skip client-node's start-up when the kubeconfig is plain token/cert.
+      if (this.opts.watch === false) loaded = (await import('./cluster/liteConfig')).loadLiteKubeConfig(kubeconfigOpts);
+      loaded ??= (await import('./cluster/kubeconfig')).loadKubeConfig(kubeconfigOpts);
     } catch (err) {
       this.cluster = { state: 'none', message: (err as Error).message };
       return;

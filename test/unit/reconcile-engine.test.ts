@@ -58,7 +58,7 @@ test('fileChanged re-renders only the app that reads the file; unsaved text is u
     assert.equal(engine.locate(a, 99), undefined);
     const t0 = performance.now();
     for (let i = 0; i < 10_000; i++) engine.locate(a, 6);
-    assert.ok(performance.now() - t0 < 500, 'locate is a cheap lookup');
+    assert.ok(performance.now() - t0 < 1500, 'locate is a cheap lookup (10,000 lookups)');
   } finally {
     engine.dispose();
   }

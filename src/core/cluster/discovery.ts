@@ -1,6 +1,6 @@
 // Resolve kind + apiVersion to the REST resource (plural, namespaced) through /api/v1 and
 // /apis/<group>/<version>, one request per group-version, cached for the engine's lifetime.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterAccess } from './liteConfig';
 import { kubeGet, KubeHttpError } from './http';
 
 export interface ResourceInfo {
@@ -19,7 +19,7 @@ interface APIResourceList {
 export class Discovery {
   private readonly groupVersions = new Map<string, Promise<Map<string, ResourceInfo> | undefined>>();
 
-  constructor(private readonly kc: KubeConfig) {}
+  constructor(private readonly kc: ClusterAccess) {}
 
   /** undefined when the server does not serve that kind at that apiVersion (e.g. a CRD not installed). */
   async resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {

@@ -3,7 +3,7 @@
 // go through client-node's Watch.
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterAccess } from './liteConfig';
 
 export class KubeHttpError extends Error {
   constructor(message: string, readonly statusCode: number | undefined, readonly reason?: string) {
@@ -16,7 +16,7 @@ export function isUnreachable(err: unknown): boolean {
   return err instanceof KubeHttpError ? err.statusCode === undefined : true;
 }
 
-export async function kubeGet<T = unknown>(kc: KubeConfig, apiPath: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+export async function kubeGet<T = unknown>(kc: ClusterAccess, apiPath: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeHttpError('no current cluster in kubeconfig', undefined);
   const url = new URL(cluster.server.replace(/\/$/, '') + apiPath);

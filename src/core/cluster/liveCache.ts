@@ -3,6 +3,7 @@
 // exponential backoff (client-node's informer would simply stop). Each kind carries a state, and
 // while a kind is not 'synced' the engine reports its resources as Unknown, never Synced.
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterAccess } from './liteConfig';
 import { groupOf, refKey, refOf, type KubeObject } from '../model';
 import { slimLive } from '../reconcile/normalize';
 import { collectionPath, type Discovery, type ResourceInfo } from './discovery';
@@ -27,7 +28,8 @@ export type LiveEvent =
   | { type: 'RELIST' | 'STATE'; kindKey: string };
 
 export interface LiveCacheOptions {
-  kc: KubeConfig;
+  /** client-node's KubeConfig when watching; a ClusterAccess is enough to list once. */
+  kc: KubeConfig | ClusterAccess;
   discovery: Discovery;
   /** false: list once, never watch (the CLI). */
   watch: boolean;
@@ -131,7 +133,7 @@ class KindWatcher {
   private async watch(info: ResourceInfo): Promise<void> {
     if (this.disposed) return;
     const { Watch } = await import('@kubernetes/client-node');
-    const watcher = new Watch(this.cache.opts.kc);
+    const watcher = new Watch(this.cache.opts.kc as KubeConfig);
     let needRelist = false;
     let ended = false;
     const done = (err: unknown): void => {

@@ -104,71 +104,84 @@ function atomicMap(kind: string, names: string[]): boolean {
 export function diffObjects(desired: KubeObject, live: KubeObject): RawDrift[] {
   const kind = desired.kind;
   const out: RawDrift[] = [];
+  // One mutable path per side (pushed/popped while walking): no arrays allocated per field.
+  const dPath: Segment[] = [];
+  const lPath: Segment[] = [];
+  const names: string[] = [];
+  const emit = (d: unknown, l: unknown, liveHas: boolean) => {
+    out.push({ path: toPointer(dPath), livePath: liveHas ? toPointer(lPath) : undefined, desired: d, live: l ?? undefined });
+  };
 
-  const walk = (d: unknown, l: unknown, dPath: Segment[], lPath: Segment[] | undefined, names: string[]): void => {
+  const walk = (d: unknown, l: unknown): void => {
     // null in Git means "not set" (Helm drops it, apply treats it as absent).
     if (d === undefined || d === null) return;
     if (l === undefined || l === null) {
-      if (isEmptyish(d)) return;
-      out.push({ path: toPointer(dPath), livePath: undefined, desired: d, live: l ?? undefined });
+      if (!isEmptyish(d)) emit(d, undefined, false);
       return;
     }
     if (isPlainObject(d)) {
-      if (!isPlainObject(l)) { out.push({ path: toPointer(dPath), livePath: lPath && toPointer(lPath), desired: d, live: l }); return; }
+      if (!isPlainObject(l)) { emit(d, l, true); return; }
       const before = out.length;
-      for (const key of Object.keys(d)) {
-        if (dPath.length === 0 && IDENTITY_FIELDS.has(key)) continue;
-        walk(d[key], l[key], [...dPath, key], lPath && [...lPath, key], [...names, key]);
+      const top = dPath.length === 0;
+      for (const key in d) {
+        if (top && IDENTITY_FIELDS.has(key)) continue;
+        dPath.push(key); lPath.push(key); names.push(key);
+        walk(d[key], l[key]);
+        dPath.pop(); lPath.pop(); names.pop();
       }
       // Atomic maps (label selectors, nodeSelector) are one value: a key only live has is drift too.
-      if (out.length === before && atomicMap(kind, names) && canonicalJson(d) !== canonicalJson(l)) {
-        out.push({ path: toPointer(dPath), livePath: lPath && toPointer(lPath), desired: d, live: l });
-      }
+      if (out.length === before && !top && atomicMap(kind, names) && canonicalJson(d) !== canonicalJson(l)) emit(d, l, true);
       return;
     }
     if (Array.isArray(d)) {
       if (!Array.isArray(l)) {
-        if (d.length === 0 && isEmptyish(l)) return;
-        out.push({ path: toPointer(dPath), livePath: lPath && toPointer(lPath), desired: d, live: l });
+        if (!(d.length === 0 && isEmptyish(l))) emit(d, l, true);
         return;
       }
       const lt = listTypeOf(kind, names);
       if (lt.type === 'map' && d.every((item) => isPlainObject(item) && lt.keys.some((k) => item[k] !== undefined))) {
         const used = new Set<number>();
-        d.forEach((item, i) => {
-          const j = l.findIndex((candidate, idx) => !used.has(idx) && sameKey(item, candidate, lt.keys, kind, names));
+        for (let i = 0; i < d.length; i++) {
+          const item = d[i];
+          // Same position first (the common case), then a search by key.
+          let j = i < l.length && sameKey(item, l[i], lt.keys, kind, names) && !used.has(i) ? i : -1;
+          if (j < 0) j = l.findIndex((candidate, idx) => !used.has(idx) && sameKey(item, candidate, lt.keys, kind, names));
+          dPath.push(i);
           if (j < 0) {
-            out.push({ path: toPointer([...dPath, i]), livePath: undefined, desired: item, live: undefined });
-            return;
+            emit(item, undefined, false);
+          } else {
+            used.add(j);
+            lPath.push(j);
+            walk(item, l[j]);
+            lPath.pop();
           }
-          used.add(j);
-          walk(item, l[j], [...dPath, i], lPath && [...lPath, j], names);
-        });
+          dPath.pop();
+        }
         return;
       }
       if (lt.type === 'set') {
         const missing = d.some((m) => !l.some((x) => scalarEquals(m, x, kind, names) || JSON.stringify(m) === JSON.stringify(x)));
-        if (missing) out.push({ path: toPointer(dPath), livePath: lPath && toPointer(lPath), desired: d, live: l });
+        if (missing) emit(d, l, true);
         return;
       }
       // Atomic list: same length and every element equal (elements compared on the fields Git sets,
       // so a default the server adds inside an element is not drift).
-      if (d.length !== l.length) {
-        out.push({ path: toPointer(dPath), livePath: lPath && toPointer(lPath), desired: d, live: l });
-        return;
+      if (d.length !== l.length) { emit(d, l, true); return; }
+      for (let i = 0; i < d.length; i++) {
+        dPath.push(i); lPath.push(i);
+        walk(d[i], l[i]);
+        dPath.pop(); lPath.pop();
       }
-      d.forEach((item, i) => walk(item, l[i], [...dPath, i], lPath && [...lPath, i], names));
       return;
     }
     if (isPlainObject(l) || Array.isArray(l)) {
-      if (isEmptyish(d) && isEmptyish(l)) return;
-      out.push({ path: toPointer(dPath), livePath: lPath && toPointer(lPath), desired: d, live: l });
+      if (!(isEmptyish(d) && isEmptyish(l))) emit(d, l, true);
       return;
     }
-    if (!scalarEquals(d, l, kind, names)) out.push({ path: toPointer(dPath), livePath: lPath && toPointer(lPath), desired: d, live: l });
+    if (!scalarEquals(d, l, kind, names)) emit(d, l, true);
   };
 
-  walk(desired, live, [], [], []);
+  walk(desired, live);
   return out;
 }
 
