@@ -88,6 +88,7 @@ test('smpMergeKey and strategies follow the SMP table', () => {
 test('atomic maps and quantity paths', () => {
   assert.ok(isAtomicMap('Deployment', split('spec.selector')));
   assert.ok(isAtomicMap('Service', split('spec.selector')));
+  assert.ok(isAtomicMap('CronJob', split('spec.jobTemplate.spec.selector')));
   assert.ok(isAtomicMap('Deployment', split('spec.template.spec.nodeSelector')));
   assert.ok(isAtomicMap('Deployment', split('spec.template.spec.containers.env.valueFrom.secretKeyRef')));
   assert.ok(!isAtomicMap('Deployment', split('spec.template.metadata.labels')));

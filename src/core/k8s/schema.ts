@@ -243,8 +243,8 @@ export function isAtomicMap(kind: string, path: string[]): boolean {
   if (path.length === 0 || path[0] === 'metadata') return false; // ObjectMeta maps are granular
   if (!isBuiltinKind(kind) && !(kind in POD_SPEC_ROOTS)) return false; // CRD objects: granular
   const last = path[path.length - 1];
-  // LabelSelector (workloads, Job, PDB, PVC) and Service's selector map (+mapType=atomic).
-  if (path.length === 2 && path[0] === 'spec' && last === 'selector') return true;
+  // LabelSelector (workloads, Job incl. CronJob's jobTemplate, PDB, PVC) and Service's selector map (+mapType=atomic).
+  if (last === 'selector' && path[path.length - 2] === 'spec') return true;
   if (last === 'podSelector' || last === 'namespaceSelector' || last === 'labelSelector') return true;
   const rel = podSpecRelative(kind, path);
   if (rel) {
