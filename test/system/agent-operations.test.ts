@@ -2,6 +2,7 @@
 // the refresh annotation and the `operation.sync` field. The agent polls every 60 s here, so anything
 // that happens within a few seconds happened because of the request, not the poll.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../support/sandbox';
@@ -113,5 +114,23 @@ describe('pull agent requests (poll 60 s)', () => {
     kubectlOk(sb, ['delete', 'applications.argoproj.io', 'cascade', 'orphan', '-n', 'argocd']);
     await waitFor('cascade resources deleted', () => sb.kubectl(['get', 'cm', 'owned', '-n', 'cascade']).status === 1, 10_000);
     assert.equal(sb.kubectl(['get', 'cm', 'left', '-n', 'orphan']).status, 0, 'no finalizer: resources left in place (Argo CD default)');
+  });
+
+  test('targetRevision as a tag stays on the tag while main moves; spec.sources[] (multi-source) renders its path source', async () => {
+    const repo = makeRepo(root, 'pinned', { 'app/cm.yaml': configMap('pin', { v: '1' }) });
+    const tagged = repo.head();
+    execFileSync('git', ['tag', 'v1'], { cwd: repo.work });
+    execFileSync('git', ['push', '-q', 'origin', 'v1'], { cwd: repo.work });
+    repo.commit({ 'app/cm.yaml': configMap('pin', { v: '2' }) }, 'main moves on');
+    applyApp(sb, { name: 'pinned', repoURL: repo.remote, path: 'app', namespace: 'pinned', targetRevision: 'v1', automated: { prune: true } });
+    await waitSyncedAt(sb, 'pinned', tagged, 15_000);
+    assert.equal(getJson(sb, ['get', 'cm', 'pin', '-n', 'pinned']).data.v, '1');
+
+    const multi = applicationYaml({ name: 'multi', repoURL: repo.remote, path: 'app', namespace: 'multi', automated: { prune: true } })
+      .replace(/  source:\n    repoURL: (\S+)\n    path: app\n    targetRevision: HEAD\n/, '  sources:\n    - repoURL: $1\n      targetRevision: HEAD\n      ref: values\n    - repoURL: $1\n      path: app\n      targetRevision: HEAD\n');
+    assert.match(multi, /sources:/);
+    kubectlOk(sb, ['apply', '--server-side', '-f', '-'], multi);
+    await waitSyncedAt(sb, 'multi', repo.head(), 15_000);
+    assert.equal(getJson(sb, ['get', 'cm', 'pin', '-n', 'multi']).data.v, '2');
   });
 });
