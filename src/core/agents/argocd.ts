@@ -26,8 +26,9 @@ export async function requestArgoSync(kc: KubeConfig, ref: ObjectRef, app: Agent
   const running = ((live.status as Obj)?.operationState as Obj | undefined)?.phase === 'Running';
   const patch: Record<string, unknown> = { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } };
   if (!running) {
-    const sync: Obj = { prune, syncOptions: [] };
-    if (opts.revision) sync.revision = opts.revision;
+    // null removes a revision left by an earlier request not yet picked up (merge patch semantics):
+    // no revision means the app's targetRevision.
+    const sync: Obj = { revision: opts.revision ?? null, prune, syncOptions: [] };
     patch.operation = { initiatedBy: { username: 'gitops-workbench' }, sync };
   }
   await mergePatch(kc, ref, patch);
