@@ -32,6 +32,8 @@ export interface GitOpsApi {
   treeSnapshot(): { id: string; label: string; description?: string }[];
   /** The last lines of the GitOps output channel. */
   log(): string[];
+  /** Stop the sandbox started by "Start Sandbox Demo" (tests; deactivate does it too). */
+  stopSandbox(): void;
 }
 
 const YAML_SELECTOR: vscode.DocumentSelector = [{ language: 'yaml', scheme: 'file' }, { scheme: 'file', pattern: '**/*.{yaml,yml}' }];
@@ -92,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): GitOpsApi {
     lastDecorationUpdateMs: () => decorations.lastUpdateMs,
     treeSnapshot: () => tree.snapshot(),
     log: () => output.recent(),
+    stopSandbox,
   };
 }
 

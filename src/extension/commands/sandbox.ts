@@ -67,7 +67,7 @@ async function startSandbox(context: vscode.ExtensionContext, s: Services): Prom
     }));
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   // Connect to the sandbox; compare the demo clone unless this workspace is a repo of its own.
-  const useClone = !folder || s.host.state === 'noApps' || s.host.state === 'noWorkspace';
+  const useClone = !folder || !s.host.report()?.apps.length;
   s.host.override = { kubeconfig, context: 'sandbox', root: useClone ? result.clone ?? folder : folder };
   if (result.clone) {
     // So that the clone opened in a window of its own connects to this sandbox too.
