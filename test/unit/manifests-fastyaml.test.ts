@@ -100,3 +100,40 @@ test('fast path agrees with the yaml package on every YAML file of the fixtures 
   assert.ok(files.length > 50, `${files.length} files`);
   assert.ok(fastDocs / total > 0.9, `only ${fastDocs}/${total} documents on the fast path`);
 });
+
+test('fuzz: mutated manifests never throw, and whenever the fast path accepts a document it agrees with the yaml package', { skip: corpusMissing() }, () => {
+  let seed = 42;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const pieces = [' ', '  ', '-', '- ', ': ', ':', '#', ' #', '"', "'", '|', '>', '{', '}', '[', ']', ',', '\t', '&a', '*a', '!', '?', '\n', '---\n', 'x', '1', '\\', '|-', '>+'];
+  const sources = yamlFiles(path.join(corpusDir, 'argocd-example-apps')).slice(0, 40).map((f) => fs.readFileSync(f, 'utf8'));
+  let accepted = 0;
+  for (let round = 0; round < 600; round++) {
+    let text = sources[rand(sources.length)];
+    for (let m = 0, n = 1 + rand(3); m < n; m++) {
+      const at = rand(text.length + 1);
+      const op = rand(3);
+      if (op === 0) text = text.slice(0, at) + pieces[rand(pieces.length)] + text.slice(at);
+      else if (op === 1) text = text.slice(0, at) + text.slice(at + 1 + rand(4));
+      else {
+        const lines = text.split('\n');
+        lines.splice(rand(lines.length), 1);
+        text = lines.join('\n');
+      }
+    }
+    assert.doesNotThrow(() => parseDocuments(text, '/f.yaml'), `round ${round}`);
+    const fast = parseDocuments(text, '/f.yaml');
+    const slow = parseDocuments(text, '/f.yaml', { fast: false });
+    // invalid YAML must stay invalid (the fast path never accepts what the yaml package rejects)
+    assert.deepEqual(fast.errors.map((e) => e.line), slow.errors.map((e) => e.line), `round ${round} errors: ${JSON.stringify(text.slice(0, 600))}`);
+    // a document the fast path accepted must read exactly as the yaml package reads it
+    if (fast.errors.length === 0 && slow.errors.length === 0) {
+      assert.deepEqual(fast.docs.map((d) => d.value), slow.docs.map((d) => d.value), `round ${round}: ${JSON.stringify(text.slice(0, 400))}`);
+      assert.deepEqual(fast.docs.map((d) => Object.fromEntries(d.fieldSources)), slow.docs.map((d) => Object.fromEntries(d.fieldSources)), `round ${round} lines`);
+      accepted++;
+    }
+  }
+  assert.ok(accepted > 100, `${accepted} valid mutants compared`);
+});

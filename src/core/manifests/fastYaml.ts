@@ -21,6 +21,8 @@ interface Line {
   text: string;
 }
 
+// eslint-disable-next-line no-control-regex
+const ODD_CHARS = /[\x00-\x08\x0b-\x1f\x7f\x85\ufeff\u2028\u2029]/;
 const NULL_RE = /^(?:~|null|Null|NULL)?$/;
 const TRUE_RE = /^(?:true|True|TRUE)$/;
 const FALSE_RE = /^(?:false|False|FALSE)$/;
@@ -262,8 +264,7 @@ class BlockParser implements Ctx {
       value = fp.value(pointer);
       if (!restIsEmpty(s, fp.i)) bail();
     } else {
-      if (c === '&' || c === '*' || c === '!' || c === '%' || c === '@' || c === '`' || c === '?' || c === ',' || c === ']' || c === '}' || c === '#') bail();
-      if ((c === '-' || c === ':') && (s.length === 1 || s[1] === ' ')) bail();
+      if (!plainStartOk(s)) bail();
       value = resolvePlain(s.slice(0, plainEnd(s, 0)));
     }
     // anything more indented right after a one-line value is a continuation (or an error): not fast path
@@ -351,7 +352,7 @@ class BlockParser implements Ctx {
         const colon = keyColon(t);
         const rawKey = t.slice(0, colon).trimEnd();
         const c = rawKey[0];
-        if (c === '&' || c === '*' || c === '!' || c === '?' || c === '[' || c === '{' || c === '|' || c === '>' || c === '%' || c === '@' || c === '`' || c === '-' && rawKey.length === 1) bail();
+        if (!plainStartOk(rawKey)) bail();
         key = String(resolvePlain(rawKey));
         rest = colon + 1;
       }
@@ -433,6 +434,15 @@ class BlockParser implements Ctx {
   }
 }
 
+/** A plain scalar may not start with an indicator (`-`, `?`, `:` only when followed by a space). */
+function plainStartOk(s: string): boolean {
+  const c = s[0];
+  if (c === undefined) return true;
+  if ('&*!|>%@`,[]{}#\'"'.includes(c)) return false;
+  if ((c === '-' || c === '?' || c === ':') && (s.length === 1 || s[1] === ' ' || s[1] === '\t')) return false;
+  return true;
+}
+
 /** `key:` or `key: ...` with a plain or quoted key. */
 function isKeyLine(t: string): boolean {
   const c = t[0];
@@ -465,6 +475,7 @@ export function fastParseDocument(rawLines: string[], firstLine: number, file: s
   for (let k = 0; k < rawLines.length; k++) {
     let s = rawLines[k];
     if (s.endsWith('\r')) s = s.slice(0, -1);
+    if (ODD_CHARS.test(s)) return FALLBACK; // stray line breaks, control characters, BOM
     let n = 0;
     while (s.charCodeAt(n) === 32) n++;
     const text = s.slice(n);

@@ -163,7 +163,12 @@ export function parseDocuments(text: string, file: string, opts: { fast?: boolea
   for (const [a, b] of segments) {
     if (a >= b) continue;
     const last = b === lines.length;
-    const fast = fastParseDocument(lines.slice(a, b), a + 1, file, !last || endsWithNewline);
+    let fast: ReturnType<typeof fastParseDocument>;
+    try {
+      fast = fastParseDocument(lines.slice(a, b), a + 1, file, !last || endsWithNewline);
+    } catch {
+      fast = FALLBACK; // a fast-path bug must never cost a document: the general parser decides
+    }
     if (fast === undefined) continue;
     if (fast !== FALLBACK) {
       if (fast.value !== null && fast.value !== undefined) docs.push(fast);
