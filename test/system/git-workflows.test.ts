@@ -79,7 +79,7 @@ describe('bump', () => {
     const file = path.join(work, 'apps/web/deployment.yaml');
     fs.writeFileSync(file, FILES['apps/web/deployment.yaml'].replace('      containers:\n', '      initContainers:\n        - name: migrate\n          image: ghcr.io/acme/web:1.0.0\n      containers:\n'));
     git(work, 'commit', '-q', '-am', 'add a migration init container');
-    const r = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.10.0', tools });
+    const r = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.10.0', tools, app: 'web' });
     assert.equal(r.edited.length, 2, JSON.stringify(r));
     assert.equal(r.rolls.length, 2);
     assert.equal(git(work, 'show', '--numstat', '--format=', 'HEAD').trim(), '2\t2\tapps/web/deployment.yaml');
@@ -88,18 +88,31 @@ describe('bump', () => {
     assert.match(text, /image: ghcr\.io\/acme\/web:1\.10\.0 # pinned by release\n/);
   });
 
+  test('an image deployed by two apps: --app is required, and picks whose declaration is edited', async () => {
+    const { work } = newRepo();
+    fs.mkdirSync(path.join(work, 'apps/web2'));
+    fs.writeFileSync(path.join(work, 'apps/web2/deployment.yaml'), FILES['apps/web/deployment.yaml'].replace('name: web\n', 'name: web2\n'));
+    git(work, 'add', 'apps/web2');
+    git(work, 'commit', '-q', '-m', 'second web');
+    await assert.rejects(bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools }), /deployed by 2 apps \(web, web2\): choose one with --app/);
+    const r = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools, app: 'web2' });
+    assert.equal(r.message, 'chore(web2): bump ghcr.io/acme/web 1.0.0 -> 1.1.0');
+    assert.equal(git(work, 'show', '--numstat', '--format=', 'HEAD').trim(), '1\t1\tapps/web2/deployment.yaml');
+    await assert.rejects(bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools, app: 'nope' }), /no app named nope/);
+  });
+
   test('dry run commits nothing and writes nothing; invalid tags and unknown images are refused', async () => {
     const { work } = newRepo();
     authorWork(work);
     const fp = await repoFingerprint(work);
-    const r = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '9.9.9', tools, dryRun: true });
+    const r = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '9.9.9', tools, app: 'web', dryRun: true });
     assert.equal(r.commit, undefined);
     assert.match(r.diff, /^-\s+image: ghcr\.io\/acme\/web:1\.0\.0 # pinned by release$/m);
     assert.match(r.diff, /^\+\s+image: ghcr\.io\/acme\/web:9\.9\.9 # pinned by release$/m);
     assert.deepEqual(await repoFingerprint(work), fp);
     await assert.rejects(bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '-bad', tools }), /not a valid image tag/);
     await assert.rejects(bumpImage({ path: work, image: 'ghcr.io/acme/nope', tag: '1.0', tools }), (e: Error) => e instanceof BumpError && /renders image ghcr\.io\/acme\/nope/.test(e.message));
-    await assert.rejects(bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.0.0', tools }), /already renders/);
+    await assert.rejects(bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.0.0', tools, app: 'web' }), /already renders/);
     assert.deepEqual(await repoFingerprint(work), fp);
   });
 
@@ -107,7 +120,7 @@ describe('bump', () => {
     const { work } = newRepo();
     fs.appendFileSync(path.join(work, 'apps/web/deployment.yaml'), '# my local note\n');
     const fp = await repoFingerprint(work);
-    await assert.rejects(bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.2.0', tools }),
+    await assert.rejects(bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.2.0', tools, app: 'web' }),
       (e: Error) => /uncommitted changes to apps\/web\/deployment\.yaml/.test(e.message));
     assert.deepEqual(await repoFingerprint(work), fp);
   });
@@ -116,7 +129,7 @@ describe('bump', () => {
 describe('revert', () => {
   test('revert of the last bump: a real revert commit, staged work stays staged', async () => {
     const { work } = newRepo();
-    const bump = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools });
+    const bump = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools, app: 'web' });
     authorWork(work);
     const r = await revertCommits(work, [bump.commit!]);
     assert.equal(r.commits.length, 1);
@@ -130,8 +143,8 @@ describe('revert', () => {
 
   test('a conflicting revert changes nothing: HEAD, index, working tree, no REVERT_HEAD', async () => {
     const { work } = newRepo();
-    const first = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools });
-    await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.2.0', tools });
+    const first = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools, app: 'web' });
+    await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.2.0', tools, app: 'web' });
     authorWork(work);
     const fp = await repoFingerprint(work);
     const indexHash = execFileSync('sha256sum', [path.join(work, '.git/index')], { encoding: 'utf8' }).split(' ')[0];
@@ -148,9 +161,9 @@ describe('revert', () => {
   test('rollback of an app to an older revision reverts the later commits on its paths only', async () => {
     const { work } = newRepo();
     const base = git(work, 'rev-parse', 'HEAD').trim();
-    await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools });
-    await bumpImage({ path: work, image: 'ghcr.io/acme/api', tag: '2.2.0', tools });
-    await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.2.0', tools });
+    await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools, app: 'web' });
+    await bumpImage({ path: work, image: 'ghcr.io/acme/api', tag: '2.2.0', tools, app: 'prod' });
+    await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.2.0', tools, app: 'web' });
     const r = await rollbackPaths(work, base, ['apps/web']);
     assert.equal(r.commits.length, 2);
     assert.equal(fs.readFileSync(path.join(work, 'apps/web/deployment.yaml'), 'utf8'), FILES['apps/web/deployment.yaml']);
@@ -170,7 +183,7 @@ describe('push', () => {
     fs.writeFileSync(path.join(other, 'charts/podinfo/values.yaml'), FILES['charts/podinfo/values.yaml'].replace('replicaCount: 1', 'replicaCount: 2'));
     git(other, 'commit', '-q', '-am', 'scale podinfo');
     git(other, 'push', '-q');
-    const bump = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools });
+    const bump = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools, app: 'web' });
     authorWork(work);
     const steps: string[] = [];
     const r = await pushCurrentBranch(work, (s) => steps.push(s));
@@ -193,7 +206,7 @@ describe('push', () => {
     git(other, 'commit', '-q', '-am', 'hotfix web');
     git(other, 'push', '-q');
     const theirs = git(remote, 'rev-parse', 'main').trim();
-    const bump = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools });
+    const bump = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools, app: 'web' });
     const fp = await repoFingerprint(work);
     await assert.rejects(pushCurrentBranch(work), (e: Error) => e instanceof PushError && /conflict with yours in apps\/web\/deployment\.yaml/.test(e.message) && /is kept/.test(e.message));
     assert.deepEqual(await repoFingerprint(work), fp);
@@ -206,7 +219,7 @@ describe('push', () => {
     git(work, 'checkout', '-q', '-b', 'topic');
     await assert.rejects(pushCurrentBranch(work), /branch topic has no upstream: run `git push -u <remote> topic`/);
     git(work, 'checkout', '-q', '--detach');
-    const r = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools });
+    const r = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools, app: 'web' });
     assert.equal(git(work, 'rev-parse', 'HEAD').trim(), r.commit, 'a bump on a detached HEAD moves HEAD');
     await assert.rejects(pushCurrentBranch(work), new RegExp(`HEAD is detached.*${r.commit!.slice(0, 7)} is kept`));
   });
