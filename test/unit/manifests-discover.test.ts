@@ -193,6 +193,10 @@ test('appFromArgoApplication: spec.sources, directory options, path relative to 
   assert.equal(multi.helm?.releaseName, 'm');
   assert.equal(resolveSourcePath('../../etc', ws), undefined, 'no escaping the repository');
   assert.equal(appFromArgoApplication(app({ source: { repoURL: 'x', path: 'nowhere' } }), ws), undefined);
+  const plugin = appFromArgoApplication(app({ source: { repoURL: 'x', path: 'app', plugin: { name: 'kasane' } } }), ws)!;
+  assert.equal(plugin.unrenderable, 'config management plugin kasane: plugins are not run here');
+  const oci = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'o', namespace: 'flux-system' }, spec: { sourceRef: { kind: 'OCIRepository', name: 'o' }, path: './app' } } as KubeObject;
+  assert.equal(appFromFluxObject(oci, ws), undefined, 'an OCI artifact is not this workspace');
 });
 
 test('Flux: Kustomization paths from the GitRepository root, targetNamespace, prune; HelmRelease charts from git render, remote ones are unrenderable by name', async (t) => {

@@ -210,6 +210,13 @@ export function appsFromArgoApplication(obj: KubeObject, sourceRoot: string, def
       return;
     }
     if (source.path === undefined) return; // a pure `ref:` source
+    const plugin = asObj(source.plugin);
+    if (plugin) {
+      const dir = resolveSourcePath(asStr(source.path), sourceRoot);
+      if (!dir) return;
+      apps.push({ ...base, name: appName, path: dir, renderer: 'directory', unrenderable: `config management plugin ${asStr(plugin.name) ?? ''}: plugins are not run here`.replace('plugin : ', 'plugin: ') });
+      return;
+    }
     const dir = resolveSourcePath(asStr(source.path), sourceRoot);
     if (!dir) {
       notes.push(`Application ${name}: source path ${asStr(source.path)} (${asStr(source.repoURL) ?? 'no repoURL'}) is not in this workspace: skipped`);
@@ -276,6 +283,8 @@ export function appFromFluxObject(obj: KubeObject, sourceRoot: string, definedAt
   const group = obj.apiVersion.split('/')[0];
   if (group === 'kustomize.toolkit.fluxcd.io' && obj.kind === 'Kustomization') {
     const sourceRef = asObj(spec.sourceRef) ?? {};
+    // only Git sources are this workspace (OCI artifacts and buckets are built elsewhere)
+    if (sourceRef.kind === 'OCIRepository' || sourceRef.kind === 'Bucket') return undefined;
     let specPath = asStr(spec.path) ?? './';
     if (sourceRef.kind === 'ExternalArtifact') specPath = externalArtifactPath(asStr(sourceRef.name) ?? '', specPath, ctx) ?? specPath;
     const dir = resolveSourcePath(specPath, sourceRoot);
