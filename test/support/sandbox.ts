@@ -142,7 +142,7 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Sand
   const request = (method: string, p: string, body?: unknown, ropts: { contentType?: string; token?: string } = {}) => new Promise<ApiResponse>((resolve, reject) => {
     const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const req = https.request(`${server}${p}`, {
-      method, ca, headers: {
+      method, ca, agent: false, headers: {
         authorization: `Bearer ${ropts.token ?? token}`, accept: 'application/json',
         ...(text !== undefined ? { 'content-type': ropts.contentType ?? 'application/json', 'content-length': Buffer.byteLength(text) } : {}),
       },
@@ -163,7 +163,7 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Sand
   const fault = (spec: object) => new Promise<void>((resolve, reject) => {
     const body = JSON.stringify(spec);
     const req = https.request(`${server}/_sandbox/faults`, {
-      method: 'POST', ca, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      method: 'POST', ca, agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     }, (res) => {
       let out = '';
       res.on('data', (d) => { out += d; });

@@ -97,6 +97,11 @@ describe('sandbox with the machine kubectl', () => {
     assert.deepEqual(obj.status.conditions.map((c: any) => `${c.type}=${c.status}`), ['Available=True', 'Progressing=True']);
   });
 
+  test('rollout status and wait --for=condition=Available finish', () => {
+    assert.match(ok(['rollout', 'status', 'deploy/web', '-n', 'demo', '--timeout=20s']), /successfully rolled out/);
+    assert.match(ok(['wait', '--for=condition=Available', 'deploy/web', '-n', 'demo', '--timeout=20s']), /condition met/);
+  });
+
   test('server-side apply creates with manager kubectl (Apply) and generation 1', () => {
     ok(['apply', '--server-side', '-f', file('api.yaml', deployment('api', 'demo', 3, 'nginx:1.25'))]);
     assert.equal(jp('deploy/api', '{.spec.replicas} {.metadata.generation}'), '3 1');
@@ -269,4 +274,15 @@ describe('sandbox with versioned kubectl copies (core subset)', () => {
       ok(['delete', 'namespace', ns]);
     });
   }
+});
+
+test('--kube-minor: /version reports it, and the machine kubectl dispatcher picks that client', async (t) => {
+  const sb = await startSandbox({ extraArgs: ['--kube-minor', '30'] });
+  t.after(() => sb.stop());
+  const v = (await sb.request('GET', '/version')).body;
+  assert.equal(v.minor, '30');
+  assert.equal(v.gitVersion, 'v1.30.0');
+  const r = sb.kubectl(['version']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /Server Version: v1\.30\.0/);
 });

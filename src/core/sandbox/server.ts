@@ -331,6 +331,11 @@ export class SandboxServer {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, t: Target, ctx: RequestContext, method: string): Promise<void> {
     const watch = q.get('watch') === 'true' || q.get('watch') === '1';
+    if (watch && method === 'GET' && t.name && !t.sub) {
+      // The old single-object form (/…/configmaps/x?watch=1) is a collection watch on that name.
+      q.set('fieldSelector', [q.get('fieldSelector'), `metadata.name=${t.name}`].filter(Boolean).join(','));
+      t = { ...t, name: undefined };
+    }
     const verb = method === 'GET' ? (t.name ? 'get' : watch ? 'watch' : 'list')
       : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch'
         : method === 'DELETE' ? (t.name ? 'delete' : 'deletecollection') : '';
