@@ -271,7 +271,8 @@ export async function seedDemo(opts: DemoOptions): Promise<{ clone: string; remo
   const clone = path.join(dir, 'workspace');
   fs.mkdirSync(dir, { recursive: true });
 
-  if (!fs.existsSync(path.join(remote, 'HEAD'))) {
+  const fresh = !fs.existsSync(path.join(remote, 'HEAD'));
+  if (fresh) {
     await git(['init', '--quiet', '--bare', '--initial-branch=main', remote]);
     fs.rmSync(clone, { recursive: true, force: true });
     await git(['init', '--quiet', '--initial-branch=main', clone]);
@@ -289,7 +290,7 @@ export async function seedDemo(opts: DemoOptions): Promise<{ clone: string; remo
     await git(['push', '--quiet', '-u', 'origin', 'main'], { cwd: clone });
     opts.log(`demo: created ${remote} and its clone ${clone}`);
   } else {
-    opts.log(`demo: reusing ${remote}`);
+    opts.log(`demo: reusing ${remote} (kept from an earlier run with --state)`);
   }
   const head = (await git(['rev-parse', 'HEAD'], { cwd: remote })).trim();
 
@@ -299,7 +300,9 @@ export async function seedDemo(opts: DemoOptions): Promise<{ clone: string; remo
   opts.log(`demo: applied Applications ${apps.join(', ')}; waiting for the agent to sync ${head.slice(0, 7)}`);
   await waitSynced(client, apps, head, opts.timeoutMs ?? 120_000);
 
-  // The drift: somebody scales web by hand (scale subresource, as `kubectl scale` does).
+  // The drift: somebody scales web by hand (scale subresource, as `kubectl scale` does). Only on the
+  // first run: a reused demo keeps whatever the user has done since.
+  if (!fresh) return { clone, remote };
   await client.mergePatch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: DEMO_DRIFT.namespace, name: DEMO_DRIFT.deployment },
     { spec: { replicas: DEMO_DRIFT.replicas } }, { subresource: 'scale', fieldManager: DEMO_DRIFT.fieldManager });
   opts.log(`demo: drift introduced: deployment ${DEMO_DRIFT.namespace}/${DEMO_DRIFT.deployment} scaled to ${DEMO_DRIFT.replicas} by ${DEMO_DRIFT.fieldManager} (Git says 2)`);
