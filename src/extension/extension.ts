@@ -32,6 +32,8 @@ export interface GitOpsApi {
   treeSnapshot(): { id: string; label: string; description?: string }[];
   /** The last lines of the GitOps output channel. */
   log(): string[];
+  /** Time the last hover took inside the provider (ms). */
+  lastHoverMs(): number;
   /** Stop the sandbox started by "Start Sandbox Demo" (tests; deactivate does it too). */
   stopSandbox(): void;
 }
@@ -50,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): GitOpsApi {
   const index = () => decorations.driftIndex();
   const diagnostics = new DriftDiagnostics(host, index);
   const statusBar = new GitOpsStatusBar(host);
+  const hover = new DriftHoverProvider(host);
   const services = makeServices({ context, host, output, tree, treeView, decorations });
   const restrictedMessage = () => {
     treeView.message = vscode.workspace.isTrusted ? undefined
@@ -61,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): GitOpsApi {
   context.subscriptions.push(
     output, host, treeView, decorations, diagnostics, statusBar,
     vscode.workspace.onDidGrantWorkspaceTrust(restrictedMessage),
-    vscode.languages.registerHoverProvider(YAML_SELECTOR, new DriftHoverProvider(host)),
+    vscode.languages.registerHoverProvider(YAML_SELECTOR, hover),
     vscode.languages.registerCodeActionsProvider(YAML_SELECTOR, new DriftCodeActions(index), { providedCodeActionKinds: DriftCodeActions.kinds }),
     vscode.languages.registerCodeLensProvider(YAML_SELECTOR, new DriftCodeLens(host, index)),
     vscode.workspace.registerTextDocumentContentProvider(LIVE_SCHEME, new LiveDiffContent(host, LIVE_SCHEME)),
@@ -95,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): GitOpsApi {
     treeSnapshot: () => tree.snapshot(),
     log: () => output.recent(),
     stopSandbox,
+    lastHoverMs: () => hover.lastMs,
   };
 }
 

@@ -4,9 +4,20 @@ import type { EngineHost } from '../engineHost';
 import { hoverMarkdown } from './format';
 
 export class DriftHoverProvider implements vscode.HoverProvider {
+  /** Time spent in the last provideHover (ms), for tests: it must be a cache read. */
+  lastMs = 0;
   constructor(private readonly host: EngineHost) {}
 
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const began = performance.now();
+    try {
+      return this.hover(doc, pos);
+    } finally {
+      this.lastMs = performance.now() - began;
+    }
+  }
+
+  private hover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
     const engine = this.host.get();
     const report = this.host.report();
     if (!engine || !report) return undefined;

@@ -71,7 +71,10 @@ describe('drift in the editor (sandbox)', function () {
     const doc = await vscode.workspace.openTextDocument(web);
     const line = lineOf(doc, 'replicas:');
     const col = doc.lineAt(line).text.indexOf('2');
+    const h0 = performance.now();
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', web, new vscode.Position(line, col));
+    latency.hoverRoundTripMs = Math.round(performance.now() - h0);
+    latency.hoverProviderMs = Number(api.lastHoverMs().toFixed(2));
     const text = hoverText(hovers);
     assert.match(text, /Git: `2`/);
     assert.match(text, /Live: `5`/);
