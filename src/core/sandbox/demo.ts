@@ -298,7 +298,13 @@ export async function seedDemo(opts: DemoOptions): Promise<{ clone: string; remo
   const client = await makeDynamicClient(kc);
   const apps = await applyApplications(client, clone);
   opts.log(`demo: applied Applications ${apps.join(', ')}; waiting for the agent to sync ${head.slice(0, 7)}`);
-  await waitSynced(client, apps, head, opts.timeoutMs ?? 120_000);
+  try {
+    await waitSynced(client, apps, head, opts.timeoutMs ?? 120_000);
+  } catch (err) {
+    if (fresh) throw err;
+    // A reused demo may hold the user's own (even broken) commits: report, do not refuse to start.
+    opts.log(`demo: ${(err as Error).message}`);
+  }
 
   // The drift: somebody scales web by hand (scale subresource, as `kubectl scale` does). Only on the
   // first run: a reused demo keeps whatever the user has done since.
