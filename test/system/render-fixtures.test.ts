@@ -185,6 +185,20 @@ test('missing binaries: a clear message naming the setting and flag (or a ToolMi
   }
 });
 
+test('a tool that hangs is killed at the timeout and reported for that app', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-slowtool-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const slow = path.join(dir, 'helm');
+  // exec: the process killed at the timeout is the sleeping one (no orphan left behind)
+  fs.writeFileSync(slow, '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+  const started = Date.now();
+  const r = await renderApp(app('values-chart', 'helm'), { helmPath: slow, timeoutMs: 500 });
+  assert.match(r.error ?? '', /^helm template failed: helm timed out after \d+ s/);
+  assert.ok(Date.now() - started < 10_000, 'not waiting for the tool');
+  const k = await renderApp(app('kustomize-overlay/overlay', 'kustomize'), { kustomizePath: slow, timeoutMs: 500 });
+  assert.match(k.error ?? '', /^kustomize build failed: helm timed out/, 'the binary named by gitops.kustomizePath is the one run');
+});
+
 test('directory renderer: recurse, include/exclude globs, non-Kubernetes YAML skipped, cluster-scoped kinds unnamespaced', async (t) => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-dir-'));
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
