@@ -154,7 +154,9 @@ export class SandboxServer {
     const server = https.createServer({ cert: this.opts.certs.serverCert, key: this.opts.certs.serverKey }, (req, res) => {
       this.handle(req, res).catch((err) => this.sendError(res, err));
     });
-    server.keepAliveTimeout = 30_000;
+    // Longer than clients keep idle connections (Go: 90 s), so a client never reuses one we just closed.
+    server.keepAliveTimeout = 120_000;
+    server.headersTimeout = 125_000;
     server.on('connection', (s: Socket) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
