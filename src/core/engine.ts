@@ -579,6 +579,7 @@ export class Engine {
   private onLiveEvent(event: LiveEvent): void {
     if (this.disposed) return;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     if (event.type === 'RELIST' || event.type === 'STATE') {
       if (AGENT_KIND_KEYS.has(event.kindKey)) return;
       this.trackedIndexDirty = true;
@@ -617,6 +618,9 @@ export class Engine {
       this.summarize(state);
     }
     this.timings.event = performance.now() - t0;
+    // CPU time too: on a busy machine the wall time includes waiting for a core.
+    const cpu = process.cpuUsage(cpu0);
+    this.timings.eventCpu = (cpu.user + cpu.system) / 1000;
     if (affected.size) this.changed();
   }
 

@@ -284,4 +284,35 @@ describe('engine and CLI against the sandbox', () => {
       engine.dispose();
     }
   });
+
+  test('cluster Applications: the cluster spec wins and the agent\'s own status is kept as agent', { timeout: 180_000 }, async () => {
+    const withAgent = await startSandbox({ agent: true });
+    try {
+      const root = driftWorkspace();
+      cleanup.push(root);
+      // The cluster's Application sends the same source to another namespace.
+      const app = fs.readFileSync(path.join(root, 'argocd/plain.yaml'), 'utf8').replace(`namespace: ${DRIFT_NS}`, 'namespace: elsewhere');
+      let applied = withAgent.kubectl(['apply', '-f', '-'], { input: app });
+      for (let i = 0; i < 50 && applied.status !== 0; i++) {
+        // The agent installs the Application CRD at start; wait until discovery serves it.
+        await new Promise((r) => setTimeout(r, 200));
+        applied = withAgent.kubectl(['apply', '-f', '-'], { input: app });
+      }
+      ok(applied, 'apply Application');
+      let plain: JsonReport['apps'][number] | undefined;
+      for (let i = 0; i < 50; i++) {
+        const r = cli(['diff', root, '--app', 'plain', '--kubeconfig', withAgent.kubeconfig, '--output', 'json']);
+        plain = (JSON.parse(r.stdout) as JsonReport).apps[0];
+        if ((plain.agent as { sync?: string } | undefined)?.sync) break;
+        await new Promise((r2) => setTimeout(r2, 300));
+      }
+      assert.equal(plain?.namespace, 'elsewhere', 'the cluster spec wins');
+      assert.ok(plain?.agent, `agent status kept: ${JSON.stringify(plain)}`);
+      assert.ok((plain!.agent as { sync?: string }).sync, JSON.stringify(plain!.agent));
+      assert.ok(plain!.resources.every((r) => r.namespace === 'elsewhere'));
+    } finally {
+      await withAgent.stop();
+    }
+  });
 });
+
