@@ -114,10 +114,30 @@ export async function bumpImage(opts: BumpOptions): Promise<BumpResult> {
     const toRepo = (f: string) => (f.startsWith(wt + path.sep) ? path.join(repo, path.relative(wt, f)) : f);
     const scope = path.join(wt, rel);
     step(`finding where ${image} is declared`);
-    const scan = await scanWorkspace(scope, opts.tools, { render: true, appName: opts.app });
+    const scan = await scanWorkspace(scope, opts.tools, { render: false, appName: opts.app });
     // Declarations outside the scope (bases of an overlay) count too: rescan the whole checkout for them.
     const all = scope === wt ? scan.declarations : (await scanWorkspace(wt, opts.tools, { render: false })).declarations;
     const matching = all.filter((d) => matchesImage(d, image));
+    // Render only the apps whose files declare the image (all of them when none does, for the error).
+    const { renderApp } = await import('../manifests/render');
+    const { kustomizeClosure } = await import('../manifests/discover');
+    const mayDeclare = (app: App) => {
+      const files = new Set<string>([...(app.helm?.valueFiles ?? []), ...(app.definedAt ? [app.definedAt.file] : [])]);
+      const dirs = new Set<string>();
+      if (app.renderer === 'kustomize') {
+        const closure = kustomizeClosure(app.path);
+        for (const f of closure.files) files.add(f);
+        for (const d of closure.dirs) dirs.add(d);
+      }
+      return matching.some((d) => files.has(d.file) || dirs.has(path.dirname(d.file)) || d.file.startsWith(app.path + path.sep));
+    };
+    const toRender = scan.apps.filter((a) => !a.unrenderable).filter(mayDeclare);
+    step(`rendering ${(toRender.length ? toRender : scan.apps).map((a) => a.name).join(', ')}`);
+    for (const app of toRender.length ? toRender : scan.apps.filter((a) => !a.unrenderable)) {
+      const result = await renderApp(app, opts.tools);
+      scan.renders.push(result);
+      if (result.error) scan.errors.push(`${app.name}: ${result.error}`);
+    }
     const usesImage = (c: RenderedContainer) => sameImageName(parseImageReference(c.image).name, image)
       || matching.some((d) => d.names.some((n) => sameImageName(n, parseImageReference(c.image).name)));
     const appsUsing = scan.renders.filter((r) => !r.error && renderedContainers(r).some(usesImage));
@@ -140,7 +160,6 @@ export async function bumpImage(opts: BumpOptions): Promise<BumpResult> {
     if (candidates.length === 0) {
       throw new BumpError(`${app.name} renders ${image} but no file it reads declares its tag (${matching.length} declaration(s) elsewhere)`);
     }
-    const { renderApp } = await import('../manifests/render');
     const originals = new Map<string, string>();
     const edits: { decl: ImageDeclaration; edit: TagEdit }[] = [];
     const notEdited: BumpResult['notEdited'] = [];
