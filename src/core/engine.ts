@@ -210,7 +210,19 @@ export class Engine {
       for (let i = 2; next.has(name); i++) name = `${app.name}-${i}`;
       if (name !== app.name) app.name = name;
       const previous = this.appStates.get(name);
-      next.set(name, { app, render: previous?.render, comparisons: new Map(), desired: new Map(), report: this.emptyReport(app) });
+      if (previous && previous.app.path === app.path && previous.app.renderer === app.renderer) {
+        // Same app: keep its render, indexes and verdict until it is re-rendered.
+        previous.app = app;
+        next.set(name, previous);
+      } else {
+        next.set(name, { app, comparisons: new Map(), desired: new Map(), report: this.emptyReport(app) });
+      }
+    }
+    // Apps that are gone (or changed beyond recognition) leave the indexes.
+    for (const [name, state] of this.appStates) {
+      if (next.get(name) === state) continue;
+      for (const key of state.desired.keys()) this.desiredIndex.get(key)?.delete(name);
+      this.lineIndexDirty.add(name);
     }
     this.appStates = next;
     this.timings.discover = performance.now() - t0;
@@ -638,9 +650,6 @@ export class Engine {
       const after = new Set([...this.appStates.values()].map((s) => `${s.app.name}|${s.app.path}|${s.app.renderer}`));
       const same = before.size === after.size && [...before].every((k) => after.has(k));
       if (!same || definesApps) {
-        this.desiredIndex.clear();
-        this.lineIndex.clear();
-        this.lineKeys.clear();
         await this.matchClusterApps();
         await this.renderAll();
         await this.ensureLiveKinds();
