@@ -299,7 +299,7 @@ export async function seedDemo(opts: DemoOptions): Promise<{ clone: string; remo
   const apps = await applyApplications(client, clone);
   opts.log(`demo: applied Applications ${apps.join(', ')}; waiting for the agent to sync ${head.slice(0, 7)}`);
   try {
-    await waitSynced(client, apps, head, opts.timeoutMs ?? 120_000);
+    await waitSynced(client, apps, head, opts.timeoutMs ?? 120_000, fresh);
   } catch (err) {
     if (fresh) throw err;
     // A reused demo may hold the user's own (even broken) commits: report, do not refuse to start.
@@ -330,14 +330,15 @@ async function applyApplications(client: DynamicClient, clone: string): Promise<
   return names;
 }
 
-async function waitSynced(client: DynamicClient, names: string[], head: string, timeoutMs: number): Promise<void> {
+/** Until every app was synced at head (and, when requireSynced, shows no drift: a reused demo may keep its drift). */
+async function waitSynced(client: DynamicClient, names: string[], head: string, timeoutMs: number, requireSynced: boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
     const states = await Promise.all(names.map(async (name) => {
       const app = await client.get({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', namespace: 'argocd', name });
       const status = (app?.status ?? {}) as { sync?: { status?: string; revision?: string }; operationState?: { phase?: string; message?: string }; conditions?: { message: string }[] };
-      const ok = status.sync?.status === 'Synced' && status.sync.revision === head && status.operationState?.phase === 'Succeeded';
+      const ok = (status.sync?.status === 'Synced' || (!requireSynced && status.sync?.status === 'OutOfSync')) && status.sync.revision === head && status.operationState?.phase === 'Succeeded';
       return { name, ok, text: `${name}: ${status.sync?.status ?? 'no status'} ${status.operationState?.phase ?? ''} ${status.conditions?.[0]?.message ?? status.operationState?.message ?? ''}`.trim() };
     }));
     if (states.every((s) => s.ok)) return;
