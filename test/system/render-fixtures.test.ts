@@ -137,6 +137,45 @@ test('helm: a values schema that rejects markers falls back to value equality fo
   assert.deepEqual(dep.fieldSources.get('/spec/replicas'), { file: template, line: lineOf(template, 'replicas:') }, 'number markers rejected by the schema: the template line');
 });
 
+test('flux: a HelmRelease with a chart from Git takes its values from the Kustomization render (overlay patches applied)', async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-fluxhelm-'));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  };
+  fs.cpSync(path.join(FX, 'values-chart'), path.join(root, 'charts/web'), { recursive: true });
+  write('clusters/prod/apps.yaml', [
+    'apiVersion: kustomize.toolkit.fluxcd.io/v1', 'kind: Kustomization', 'metadata: {name: apps, namespace: flux-system}',
+    'spec:', '  sourceRef: {kind: GitRepository, name: flux-system}', '  path: ./apps/prod', '  prune: true', '',
+  ].join('\n'));
+  write('apps/base/kustomization.yaml', 'resources:\n  - release.yaml\n');
+  write('apps/base/release.yaml', [
+    'apiVersion: helm.toolkit.fluxcd.io/v2', 'kind: HelmRelease', 'metadata:', '  name: web', '  namespace: shop', 'spec:',
+    '  chart:', '    spec:', '      chart: ./charts/web', '      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}',
+    '  values:', '    replicaCount: 2', '    image:', '      tag: "1.26"', '',
+  ].join('\n'));
+  write('apps/prod/kustomization.yaml', 'resources:\n  - ../base\npatches:\n  - path: values.yaml\n');
+  write('apps/prod/values.yaml', [
+    'apiVersion: helm.toolkit.fluxcd.io/v2', 'kind: HelmRelease', 'metadata:', '  name: web', '  namespace: shop', 'spec:',
+    '  values:', '    image:', '      tag: "1.28"', '',
+  ].join('\n'));
+  const { discoverApps } = await import('../../src/core/manifests/discover');
+  const { apps } = await discoverApps(root);
+  const release = apps.find((a) => a.origin === 'flux-helmrelease')!;
+  assert.equal(release.path, path.join(root, 'charts/web'));
+  const r = await renderApp(release, tools);
+  assert.equal(r.error, undefined);
+  const dep = find(r, 'Deployment', 'web-web');
+  const spec = dep.object.spec as any;
+  assert.equal(spec.template.spec.containers[0].image, 'nginx:1.28', 'the prod overlay patch wins');
+  assert.equal(spec.replicas, 2, 'base values still apply');
+  assert.deepEqual(dep.fieldSources.get('/spec/template/spec/containers/0/image'), { file: path.join(root, 'apps/prod/values.yaml'), line: 9 });
+  assert.deepEqual(dep.fieldSources.get('/spec/replicas'), { file: path.join(root, 'apps/base/release.yaml'), line: 12 });
+  assert.equal(dep.object.metadata.namespace, 'shop');
+  assert.ok(r.inputs.includes(path.join(root, 'apps/prod/values.yaml')), 'editing the overlay re-renders the release');
+});
+
 test('malformed YAML, a broken kustomization and a failing chart each give a clear per-app error; other apps go on', async () => {
   const results = await Promise.all([
     renderApp(app('broken-yaml', 'directory'), tools),

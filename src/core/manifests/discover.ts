@@ -33,6 +33,17 @@ const inlineValues = new WeakMap<App, InlineValuesSource>();
 export function inlineValuesSource(app: App): InlineValuesSource | undefined {
   return inlineValues.get(app) ?? (app.definedAt ? { pointer: '', fieldSources: new Map(), fallback: app.definedAt } : undefined);
 }
+/** Set by the Helm renderer when the values come from a rendered HelmRelease (overlay patches applied). */
+export function setInlineValuesSource(app: App, source: InlineValuesSource): void {
+  inlineValues.set(app, source);
+}
+
+/** A HelmRelease app whose definition a Flux Kustomization app renders: that render (with its overlay
+ *  patches) holds the HelmRelease's real values. */
+const helmReleaseParents = new WeakMap<App, App>();
+export function helmReleaseParent(app: App): App | undefined {
+  return helmReleaseParents.get(app);
+}
 
 export function kustomizationFile(dir: string): string | undefined {
   for (const name of KUSTOMIZATION_FILES) {
@@ -567,6 +578,7 @@ export async function discoverApps(root: string): Promise<DiscoverResult> {
   for (const app of folderApps) if (app.helm) app.helm.releaseName = app.name;
   apps.push(...folderApps);
   uniqueNames(apps, absRoot);
+  linkHelmReleasesToKustomizations(apps);
   return { apps, errors, notes };
 }
 
@@ -574,6 +586,20 @@ export async function discoverApps(root: string): Promise<DiscoverResult> {
 function isAgentDefinition(apiVersion: string): boolean {
   const group = apiVersion.split('/')[0];
   return group === 'argoproj.io' || group.endsWith('.fluxcd.io') || group === 'kustomize.config.k8s.io';
+}
+
+/** A renderable HelmRelease declared in a file that a Flux Kustomization app builds: remember the
+ *  Kustomization, whose render carries the overlays' patches of the HelmRelease values. */
+function linkHelmReleasesToKustomizations(apps: App[]): void {
+  const kustomizations = apps.filter((a) => a.origin === 'flux-kustomization' && a.renderer === 'kustomize' && !a.unrenderable);
+  if (!kustomizations.length) return;
+  const closures = new Map(kustomizations.map((k) => [k, kustomizeClosure(k.path).files]));
+  for (const app of apps) {
+    if (app.origin !== 'flux-helmrelease' || app.unrenderable || !app.definedAt) continue;
+    const file = app.definedAt.file;
+    const parent = kustomizations.find((k) => closures.get(k)!.has(file));
+    if (parent) helmReleaseParents.set(app, parent);
+  }
 }
 
 async function holdsKubernetesObjects(files: string[]): Promise<'objects' | 'definitions' | 'none'> {

@@ -7,8 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { App, DesiredObject, KubeObject, RenderResult, SourceLocation } from '../model';
 import { pointerEscape, refKey, refOf } from '../model';
-import { helmParametersLocation, inlineValuesSource } from './discover';
+import { helmParametersLocation, helmReleaseParent, inlineValuesSource, setInlineValuesSource } from './discover';
 import { toDesired } from './objects';
+import { renderKustomize } from './kustomize';
 import { isNamespaced } from './scope';
 import type { RenderTools } from './tools';
 import { resolveHelm, run } from './tools';
@@ -418,8 +419,9 @@ export async function renderHelm(app: App, tools: RenderTools): Promise<RenderRe
   const chartFile = path.join(app.path, 'Chart.yaml');
   if (!fs.existsSync(chartFile)) return { app, objects: [], inputs: [], error: `no Chart.yaml in ${app.path}` };
   const env = await helmEnv();
+  const parentInputs = await valuesFromParentKustomization(app, tools);
   const state = loadValues(app);
-  const inputs = await chartInputs(app.path, state.files);
+  const inputs = [...new Set([...(await chartInputs(app.path, state.files)), ...parentInputs])];
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'gitops-helm-'));
   try {
     // the user's render: value files in order, inline values, then parameters
@@ -489,6 +491,24 @@ export async function renderHelm(app: App, tools: RenderTools): Promise<RenderRe
   } finally {
     await fsp.rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** A Flux HelmRelease built by a Kustomization: take spec.values from that render (overlay patches
+ *  applied), with their source lines. Returns the files that render read. */
+async function valuesFromParentKustomization(app: App, tools: RenderTools): Promise<string[]> {
+  const parent = helmReleaseParent(app);
+  if (!parent || !app.agentObject) return [];
+  const rendered = await renderKustomize(parent, tools);
+  if (rendered.error) return rendered.inputs;
+  const release = rendered.objects.find((d) => d.object.kind === 'HelmRelease' && d.object.metadata.name === app.agentObject!.name
+    && (!d.object.metadata.namespace || d.object.metadata.namespace === app.agentObject!.namespace));
+  if (!release) return rendered.inputs;
+  const values = (release.object.spec as Obj | undefined)?.values;
+  if (isObj(values)) {
+    app.helm = { ...app.helm, values };
+    setInlineValuesSource(app, { pointer: '/spec/values', fieldSources: release.fieldSources, fallback: release.fieldSources.get('/spec/values') ?? app.definedAt });
+  }
+  return rendered.inputs;
 }
 
 /** Every file of the chart (templates, values, subcharts) plus the value files. */
