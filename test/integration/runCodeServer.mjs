@@ -44,6 +44,9 @@ import { buildProject, onCleanup, prepareRun, projectRoot, startChromium, startC
 import { bundleRun, planRuns } from './plan.mjs';
 
 const RESULT_MARKER = 'GITOPS_SUITE_RESULT';
+// Workbench chatter that the host forwards too; shown with GITOPS_TEST_VERBOSE=1.
+const NOISE = /^\s*(Creation of workbench contribution|Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|Resolving connection token|Resolved connection token|Creating a socket)/;
+const verbose = process.env.GITOPS_TEST_VERBOSE === '1';
 
 async function main() {
   if (process.env.GITOPS_TEST_HOST === 'electron') {
@@ -100,10 +103,10 @@ async function runOne(run, chromium) {
       for (const line of text.split('\n')) {
         const m = line.match(new RegExp(`^${RESULT_MARKER} (.*)$`));
         if (m) { try { Object.assign(result, JSON.parse(m[1])); } catch { /* keep going */ } continue; }
-        console.log(`  ${line}`);
+        if (verbose || !NOISE.test(line)) console.log(`  ${line}`);
       }
     });
-    if (process.env.GITOPS_TEST_VERBOSE === '1') {
+    if (verbose) {
       page.on('console', (msg) => console.log(`  [browser ${msg.type()}] ${msg.text()}`));
     }
     page.on('pageerror', (err) => console.log(`  [browser error] ${err.message}`));
