@@ -30,6 +30,14 @@ describe('drift in the editor (sandbox)', function () {
 
   const appOf = (resource: string) => api.report()!.apps.find((a) => a.resources.some((r) => r.name === resource && r.kind === 'Deployment'))!;
   const marksAt = (uri: vscode.Uri, line: number) => api.decorationsFor(uri).filter((m) => m.line === line);
+  /** Put the text back by an edit (the buffer then equals the file), then revert to drop the dirty flag. */
+  const restore = async (doc: vscode.TextDocument, text: string) => {
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), text);
+    await vscode.workspace.applyEdit(edit);
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  };
 
   it('shows each app Synced while the cluster matches Git', async () => {
     await waitFor('web and api Synced', () => appOf('web').sync === 'Synced' && appOf('api').sync === 'Synced', 15_000);
@@ -133,14 +141,15 @@ describe('drift in the editor (sandbox)', function () {
     const { ms } = await waitFor('the image mark to clear after adopting', () => marksAt(apiFile, line).length === 0, 5_000);
     latency.adoptToClearedMs = Math.round(ms);
     assert.ok(doc.isDirty);
-    await vscode.commands.executeCommand('workbench.action.files.revert');
-    await waitFor('the image mark back after revert', () => marksAt(apiFile, line).length === 1, 5_000);
+    await restore(doc, original);
+    await waitFor('the image mark back once the buffer has Git\'s value again', () => marksAt(apiFile, line).length === 1, 10_000);
   });
 
   it('editing the YAML to match the live value clears the mark with the cluster frozen (no round trip)', async () => {
     const doc = await vscode.workspace.openTextDocument(web);
     await vscode.window.showTextDocument(doc);
     const line = lineOf(doc, 'replicas:');
+    const original = doc.getText();
     assert.equal(marksAt(web, line).length, 1);
     const pid = Number(process.env.GITOPS_TEST_SANDBOX_PID);
     process.kill(pid, 'SIGSTOP'); // any request to the API server now hangs
@@ -155,8 +164,8 @@ describe('drift in the editor (sandbox)', function () {
     } finally {
       process.kill(pid, 'SIGCONT');
     }
-    await vscode.commands.executeCommand('workbench.action.files.revert');
-    await waitFor('the replicas mark back after revert', () => marksAt(web, line).length === 1, 5_000);
+    await restore(doc, original);
+    await waitFor('the replicas mark back once the buffer has Git\'s value again', () => marksAt(web, line).length === 1, 10_000);
   });
 
   it('healing the cluster (scale back to Git) removes the mark within 1 s', async () => {
@@ -169,5 +178,34 @@ describe('drift in the editor (sandbox)', function () {
     assert.ok(ms < 1000, `mark cleared ${Math.round(ms)} ms after healing`);
     await waitFor('web Synced again', () => appOf('web').sync === 'Synced', 5_000);
     assert.equal(vscode.languages.getDiagnostics(web).filter((d) => d.source === 'gitops').length, 0);
+  });
+
+  it('gitops.decorations.enabled=false removes the marks; true brings them back', async () => {
+    kubectl(['scale', 'deployment/web', '-n', 'web', '--replicas=6']);
+    const doc = await vscode.workspace.openTextDocument(web);
+    await vscode.window.showTextDocument(doc);
+    const line = lineOf(doc, 'replicas:');
+    await waitFor('the mark', () => marksAt(web, line).length === 1, 5_000);
+    const config = vscode.workspace.getConfiguration('gitops');
+    await config.update('decorations.enabled', false, vscode.ConfigurationTarget.Workspace);
+    await waitFor('no marks', () => api.decorationsFor(web).length === 0, 5_000);
+    await config.update('decorations.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+    await waitFor('the mark back', () => marksAt(web, line).length === 1, 5_000);
+  });
+
+  it('changing gitops.context restarts the engine: a wrong context says so, the right one reconnects', async () => {
+    const config = vscode.workspace.getConfiguration('gitops');
+    await config.update('context', 'no-such-context', vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor('the engine to report the bad context', () => {
+        const r = api.report();
+        return api.services.host.state === 'error' || (r && r.cluster.state !== 'connected');
+      }, 15_000);
+      const said = [api.services.host.startError ?? '', api.report()?.cluster.message ?? '', ...api.log().slice(-10)].join('\n');
+      assert.match(said, /no-such-context/, 'the reason names the context');
+    } finally {
+      await config.update('context', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitFor('connected again', () => api.report()?.cluster.state === 'connected' && api.report()?.context === 'sandbox', 30_000);
   });
 });
