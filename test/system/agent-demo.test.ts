@@ -7,17 +7,22 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../support/sandbox';
 import { helmPath } from '../support/tools';
-import { appSummary, getApp, getJson, waitFor, type Json } from './agentHelpers';
+import { appSummary, getApp, getJson, tempRoot, waitFor, type Json } from './agentHelpers';
 
 describe('sandbox --demo', () => {
   let sb: Sandbox;
   let startMs = 0;
+  const state = tempRoot('gw-agent-demo-');
+  const start = () => startSandbox({ agent: true, demo: true, state, extraArgs: ['--poll', '1'], env: { GITOPS_WORKBENCH_HELM: helmPath() }, readyTimeoutMs: 120_000 });
   before(async () => {
     const t0 = Date.now();
-    sb = await startSandbox({ agent: true, demo: true, extraArgs: ['--poll', '1'], env: { GITOPS_WORKBENCH_HELM: helmPath() }, readyTimeoutMs: 120_000 });
+    sb = await start();
     startMs = Date.now() - t0;
   });
-  after(async () => { await sb?.stop(); });
+  after(async () => {
+    await sb?.stop();
+    fs.rmSync(state, { recursive: true, force: true });
+  });
 
   test('seeds a clone and a bare remote, syncs the three apps at HEAD, leaves one drift', async () => {
     console.log(`# sandbox --demo ready in ${startMs} ms`);
@@ -55,5 +60,16 @@ describe('sandbox --demo', () => {
     }, 15_000, () => JSON.stringify(Object.fromEntries(Object.entries(last).map(([k, v]) => [k, appSummary(v)]))));
     const drifted = last.web.status.resources.filter((r: Json) => r.status === 'OutOfSync').map((r: Json) => `${r.kind}/${r.name}`);
     assert.deepEqual(drifted, ['Deployment/web']);
+  });
+
+  test('restarted with the same --state, the demo is reused: same clone and history, the drift is not made again', async () => {
+    const before = { web: getApp(sb, 'web'), clone: sb.demoRepo };
+    await sb.stop();
+    sb = await start();
+    assert.equal(sb.demoRepo, before.clone);
+    assert.match(sb.log(), /demo: reusing/);
+    const web = getApp(sb, 'web');
+    assert.equal(web.status.history.length, before.web.status.history.length, 'no new deployment of the same revision');
+    assert.equal(getJson(sb, ['get', 'deploy', 'web', '-n', 'web']).spec.replicas, 3, 'the drift from the first run is still there');
   });
 });
