@@ -101,6 +101,55 @@ describe('bump', () => {
     await assert.rejects(bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools, app: 'nope' }), /no app named nope/);
   });
 
+  test('Argo CD helm.parameters override values files; HelmRelease spec.values override the chart: the override is edited', async () => {
+    const { work } = newRepo();
+    fs.mkdirSync(path.join(work, 'deploy'));
+    fs.writeFileSync(path.join(work, 'deploy/podinfo-argo.yaml'), `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: podinfo-argo
+  namespace: argocd
+spec:
+  source:
+    repoURL: https://example.com/repo.git
+    path: charts/podinfo
+    helm:
+      valueFiles: [values.yaml]
+      parameters:
+        - name: image.tag
+          value: "6.5.1" # pinned for prod
+  destination: {namespace: podinfo-argo}
+`);
+    fs.writeFileSync(path.join(work, 'deploy/podinfo-flux.yaml'), `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: podinfo-flux
+  namespace: flux-system
+spec:
+  interval: 5m
+  chart:
+    spec:
+      chart: ./charts/podinfo
+      sourceRef: {kind: GitRepository, name: flux-system}
+  values:
+    image:
+      tag: 6.5.2   # flux pin
+`);
+    git(work, 'add', 'deploy');
+    git(work, 'commit', '-q', '-m', 'two release definitions of the chart');
+    const argo = await bumpImage({ path: work, image: 'ghcr.io/stefanprodan/podinfo', tag: '6.7.0', tools, app: 'podinfo-argo' });
+    assert.equal(argo.edited[0].kind, 'argocd-helm-parameter', JSON.stringify(argo));
+    assert.match(argo.reason, /helm\.parameters image\.tag override every values file/);
+    assert.ok(argo.notEdited.some((n) => n.file.endsWith('charts/podinfo/values.yaml')));
+    assert.equal(argo.oldTag, '6.5.1');
+    assert.deepEqual(oneLineTagDiffProblems(work, 'HEAD', 'deploy/podinfo-argo.yaml', '6.5.1', '6.7.0'), []);
+    const flux = await bumpImage({ path: work, image: 'ghcr.io/stefanprodan/podinfo', tag: '6.7.0', tools, app: 'podinfo-flux' });
+    assert.equal(flux.edited[0].kind, 'helm-values');
+    assert.match(flux.reason, /HelmRelease\/podinfo-flux inline values set image\.tag/);
+    assert.deepEqual(oneLineTagDiffProblems(work, 'HEAD', 'deploy/podinfo-flux.yaml', '6.5.2', '6.7.0'), []);
+    assert.match(fs.readFileSync(path.join(work, 'deploy/podinfo-flux.yaml'), 'utf8'), /      tag: 6\.7\.0   # flux pin\n/);
+  });
+
   test('dry run commits nothing and writes nothing; invalid tags and unknown images are refused', async () => {
     const { work } = newRepo();
     authorWork(work);

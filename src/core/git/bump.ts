@@ -120,7 +120,7 @@ export async function bumpImage(opts: BumpOptions): Promise<BumpResult> {
     const matching = all.filter((d) => matchesImage(d, image));
     // Render only the apps whose files declare the image (all of them when none does, for the error).
     const { renderApp } = await import('../manifests/render');
-    const { kustomizeClosure } = await import('../manifests/discover');
+    const { kustomizeClosure, discoverApps } = await import('../manifests/discover');
     const mayDeclare = (app: App) => {
       const files = new Set<string>([...(app.helm?.valueFiles ?? []), ...(app.definedAt ? [app.definedAt.file] : [])]);
       const dirs = new Set<string>();
@@ -161,6 +161,7 @@ export async function bumpImage(opts: BumpOptions): Promise<BumpResult> {
       throw new BumpError(`${app.name} renders ${image} but no file it reads declares its tag (${matching.length} declaration(s) elsewhere)`);
     }
     const originals = new Map<string, string>();
+    let currentApp = app;
     const edits: { decl: ImageDeclaration; edit: TagEdit }[] = [];
     const notEdited: BumpResult['notEdited'] = [];
     let after = before;
@@ -183,11 +184,16 @@ export async function bumpImage(opts: BumpOptions): Promise<BumpResult> {
       }
       step(`trying ${at(decl, repo, wt)} (${decl.kind})`);
       await fs.writeFile(decl.file, next.text);
-      const probe = await renderApp(app, opts.tools);
+      // An edit to the app's own definition (Application parameters / kustomize.images, HelmRelease
+      // values) changes the App itself: read the definition again before rendering.
+      const definitionEdit = decl.kind.startsWith('argocd-') || (decl.kind === 'helm-values' && decl.owner !== 'values');
+      const probeApp = definitionEdit ? ((await discoverApps(scope)).apps.find((a) => a.name === app.name) ?? currentApp) : currentApp;
+      const probe = await renderApp(probeApp, opts.tools);
       const gained = !probe.error && rolledTo(probe).some((c) => !done.has(containerLabel(c)));
       if (gained) {
         edits.push({ decl, edit: next.edit });
         after = probe;
+        currentApp = probeApp;
         // Later declarations in the same file moved if the tag's length changed: re-read their offsets.
         const rescanned = scanYamlImages(next.text, decl.file, { values: decl.kind === 'helm-values' && decl.owner === 'values', kustomization: decl.kind === 'kustomize-images' });
         for (const other of candidates) {
