@@ -283,10 +283,23 @@ test('Flux: Kustomization paths from the GitRepository root, targetNamespace, pr
   assert.equal(apps.filter((a) => a.path === path.join(root, 'raw/sub')).length, 0, 'a recursive Flux path covers its subfolders');
 });
 
-test('appFromFluxObject maps ExternalArtifact paths through ArtifactGenerator copy rules', () => {
-  const ws = '/nonexistent-root';
-  const ks = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' }, spec: { sourceRef: { kind: 'ExternalArtifact', name: 'apps' }, path: './staging' } } as KubeObject;
-  assert.equal(appFromFluxObject(ks, ws), undefined, 'unresolvable path: no app');
+test('appFromFluxObject maps ExternalArtifact paths through ArtifactGenerator copy rules', (t) => {
+  const root = workspace(t, { 'apps/staging/kustomization.yaml': kust(['cm.yaml']), 'apps/staging/cm.yaml': cm('s'), 'infra/configs/a.yaml': cm('a') });
+  const generator = {
+    apiVersion: 'source.extensions.fluxcd.io/v1beta1', kind: 'ArtifactGenerator', metadata: { name: 'flux-system', namespace: 'flux-system' },
+    spec: { artifacts: [
+      { name: 'apps', copy: [{ from: '@monorepo/apps/base/**', to: '@artifact/base/' }, { from: '@monorepo/apps/staging/**', to: '@artifact/staging/' }] },
+      { name: 'infrastructure', copy: [{ from: '@monorepo/infra/**', to: '@artifact/' }] },
+    ] },
+  } as KubeObject;
+  const ks = (name: string, artifact: string, p: string) => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace: 'flux-system' }, spec: { sourceRef: { kind: 'ExternalArtifact', name: artifact }, path: p } }) as KubeObject;
+  const apps = appFromFluxObject(ks('apps', 'apps', './staging'), root, undefined, { artifactGenerators: [generator] })!;
+  assert.equal(apps.path, path.join(root, 'apps/staging'));
+  assert.equal(apps.renderer, 'kustomize');
+  const infra = appFromFluxObject(ks('configs', 'infrastructure', './configs'), root, undefined, { artifactGenerators: [generator] })!;
+  assert.equal(infra.path, path.join(root, 'infra/configs'));
+  assert.equal(infra.renderer, 'directory');
+  assert.equal(appFromFluxObject(ks('x', 'apps', './staging'), '/nonexistent-root'), undefined, 'unresolvable path: no app');
 });
 
 test('detectRenderer follows Argo CD: kustomization, then Chart.yaml, else directory', (t) => {
