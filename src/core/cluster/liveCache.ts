@@ -221,9 +221,17 @@ export class LiveCache {
   /** Start list(+watch) for kinds not yet cached; resolves once each has a first result (synced or failed). */
   async ensureKinds(kinds: { apiVersion: string; kind: string }[]): Promise<void> {
     const waits: Promise<void>[] = [];
+    let rediscovered = false;
     for (const { apiVersion, kind } of kinds) {
       const key = kindKeyOf(apiVersion, kind);
       let w = this.watchers.get(key);
+      if (w?.state === 'unserved') {
+        // Asked again for a kind the server did not serve: a CRD may have been installed since.
+        if (!rediscovered) { this.opts.discovery.reset(); rediscovered = true; }
+        w.dispose();
+        this.watchers.delete(key);
+        w = undefined;
+      }
       if (!w) {
         w = new KindWatcher(apiVersion, kind, key, this);
         this.watchers.set(key, w);
