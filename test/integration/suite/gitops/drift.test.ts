@@ -208,4 +208,15 @@ describe('drift in the editor (sandbox)', function () {
     }
     await waitFor('connected again', () => api.report()?.cluster.state === 'connected' && api.report()?.context === 'sandbox', 30_000);
   });
+
+  it('a new manifest not in the cluster is Missing: marked on its first line', async () => {
+    const file = workspaceFile('apps/web/feature-flags.yaml');
+    await vscode.workspace.fs.writeFile(file, Buffer.from('# flags for the web tier\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: feature-flags\n  namespace: web\ndata:\n  NEW_CHECKOUT: "on"\n'));
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc);
+    const { value } = await waitFor('a Missing mark', () => api.decorationsFor(file).find((m) => m.kind === 'missing'), 15_000);
+    assert.equal(value.line, lineOf(doc, 'apiVersion:'));
+    assert.match(value.text, /missing in cluster/);
+    assert.match(api.treeSnapshot().find((n) => n.label === 'ConfigMap/feature-flags')?.description ?? '', /^Missing/);
+  });
 });

@@ -49,7 +49,7 @@ export function lineOf(doc: vscode.TextDocument, needle: string): number {
 export function record(name: string, data: object): void {
   const dir = process.env.GITOPS_TEST_ARTIFACTS;
   console.log(`    ${name}: ${JSON.stringify(data)}`);
-  if (!dir) return;
+  if (!dir || !Object.keys(data).length) return; // a filtered (grep) run measured nothing: keep the last figures
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ vscode: vscode.version, at: new Date().toISOString(), ...data }, null, 2) + '\n');
 }
