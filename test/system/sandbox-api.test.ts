@@ -113,6 +113,22 @@ describe('sandbox REST API', () => {
     assert.deepEqual({ ...nf.body }, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'deployments.apps "nope" not found', reason: 'NotFound', details: { name: 'nope', group: 'apps', kind: 'deployments' }, code: 404 });
   });
 
+  test('validation: 422 Invalid with causes for a bad name, a selector that misses its template, no containers', async () => {
+    const bad = await req('POST', D, { ...deploy('Bad_Name') });
+    assert.equal(bad.status, 422);
+    assert.equal(bad.body.reason, 'Invalid');
+    assert.match(bad.body.message, /^Deployment\.apps "Bad_Name" is invalid: metadata\.name: Invalid value/);
+    const d = deploy('mismatch');
+    d.spec.template.metadata.labels = { app: 'other' };
+    const mm = await req('POST', D, d);
+    assert.equal(mm.status, 422);
+    assert.deepEqual(mm.body.details.causes.map((c: any) => c.field), ['spec.template.metadata.labels']);
+    const empty = deploy('empty');
+    (empty.spec.template.spec as any).containers = [];
+    assert.equal((await req('POST', D, empty)).status, 422);
+    assert.equal((await req('GET', `${D}/mismatch`)).status, 404, 'nothing stored');
+  });
+
   test('resourceVersion moves only on a real change; generation only on spec; status writes keep generation', async () => {
     const live = (await req('GET', `${D}/a`)).body;
     const same = await req('PATCH', `${D}/a`, { metadata: { labels: { app: 'a' } } }, 'application/merge-patch+json');

@@ -13,6 +13,7 @@ import type { SandboxCerts } from './certs';
 import { discoveryApi, discoveryApis, discoveryGroup, discoveryResources, openapiGroup, openapiRoot, versionInfo } from './discovery';
 import { Faults, type FaultSpec } from './faults';
 import { decodeProtobufObject } from './protobuf';
+import { validateObject } from './validation';
 import { apiVersionOf, bucketOf, hasGeneration, qualifiedName, Registry, type ResourceType } from './registry';
 import { fieldMatcher, labelMatcher, type Matcher } from './selectors';
 import { Simulator } from './simulator';
@@ -609,6 +610,10 @@ export class SandboxServer {
     if (m.labels === null) delete m.labels;
     if (m.annotations === null) delete m.annotations;
 
+    if (ctx.subresource !== 'status') {
+      const causes = validateObject(type, next);
+      if (causes.length) throw invalid(type, m.name, causes);
+    }
     if (!type.custom && ctx.subresource !== 'status') {
       // A dry run must not use up an address.
       applyDefaults(next, {
