@@ -417,35 +417,55 @@ async function walk(root: string): Promise<FolderInfo[]> {
 }
 
 /** Folders and files a kustomization includes (resources, bases, components, patches, generators), transitively. */
+const refsCache = new Map<string, { mtimeMs: number; size: number; refs: string[] }>();
+
+/** Paths a kustomization file names (resources, bases, components, patches, generator files);
+ *  cached by file and mtime: discovery asks for the same bases once per overlay. */
+function kustomizationRefs(kfile: string): string[] {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(kfile);
+  } catch {
+    return [];
+  }
+  const cached = refsCache.get(kfile);
+  if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.refs;
+  let k: Obj | undefined;
+  try {
+    k = asObj(parseDocuments(fs.readFileSync(kfile, 'utf8'), kfile).docs[0]?.value);
+  } catch {
+    k = undefined;
+  }
+  const refs: string[] = [];
+  if (k) {
+    for (const key of ['resources', 'bases', 'components', 'patchesStrategicMerge', 'crds', 'configurations', 'transformers', 'generators']) {
+      for (const r of asArr(k[key])) if (typeof r === 'string') refs.push(r);
+    }
+    for (const p of [...asArr(k.patches), ...asArr(k.patchesJson6902)]) {
+      const o = asObj(p);
+      if (o && asStr(o.path)) refs.push(asStr(o.path)!);
+    }
+    for (const key of ['configMapGenerator', 'secretGenerator']) {
+      for (const g of asArr(k[key]).map(asObj)) {
+        for (const f of [...asArr(g?.files), ...asArr(g?.envs), ...(asStr(g?.env) ? [g!.env] : [])]) {
+          if (typeof f !== 'string') continue;
+          refs.push(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f);
+        }
+      }
+    }
+  }
+  if (refsCache.size > 5000) refsCache.clear();
+  refsCache.set(kfile, { mtimeMs: stat.mtimeMs, size: stat.size, refs });
+  return refs;
+}
+
 export function kustomizeClosure(dir: string, seen = new Set<string>(), files = new Set<string>()): { dirs: Set<string>; files: Set<string> } {
   if (seen.has(dir)) return { dirs: seen, files };
   seen.add(dir);
   const kfile = kustomizationFile(dir);
   if (!kfile) return { dirs: seen, files };
   files.add(kfile);
-  let k: Obj | undefined;
-  try {
-    k = asObj(parseDocuments(fs.readFileSync(kfile, 'utf8'), kfile).docs[0]?.value);
-  } catch {
-    return { dirs: seen, files };
-  }
-  if (!k) return { dirs: seen, files };
-  const refs: string[] = [];
-  for (const key of ['resources', 'bases', 'components', 'patchesStrategicMerge', 'crds', 'configurations', 'transformers', 'generators']) {
-    for (const r of asArr(k[key])) if (typeof r === 'string') refs.push(r);
-  }
-  for (const p of [...asArr(k.patches), ...asArr(k.patchesJson6902)]) {
-    const o = asObj(p);
-    if (o && asStr(o.path)) refs.push(asStr(o.path)!);
-  }
-  for (const key of ['configMapGenerator', 'secretGenerator']) {
-    for (const g of asArr(k[key]).map(asObj)) {
-      for (const f of [...asArr(g?.files), ...asArr(g?.envs), ...(asStr(g?.env) ? [g!.env] : [])]) {
-        if (typeof f !== 'string') continue;
-        refs.push(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f);
-      }
-    }
-  }
+  const refs = kustomizationRefs(kfile);
   for (const r of refs) {
     if (/^[a-z]+:\/\//i.test(r) || r.startsWith('git@') || r.startsWith('github.com/')) continue; // remote
     const target = path.resolve(dir, r);
