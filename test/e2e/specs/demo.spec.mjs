@@ -43,5 +43,7 @@ export async function run({ page, workspace, sandbox: sb, screenshot, log, env }
     // Give decorations a moment to land on the replicas line.
     await page.waitForTimeout(3000);
   } else log('no web Deployment file found in the demo clone');
+  await page.mouse.move(900, 600); // no activity bar tooltip in the picture
+  await page.waitForTimeout(500);
   await screenshot('demo', { readme: true });
 }
