@@ -30,6 +30,7 @@ working tree as before). --rollback-to reverts every commit after SHA that touch
 
 const SYNC_HELP = `usage: gitops-workbench sync APP [--revision SHA] [--prune] [--wait] [--namespace NS]
                              [--kubeconfig F] [--context C] [--timeout SECONDS]
+       gitops-workbench sync APP --history    (print the Argo CD Application's status.history as JSON)
 Ask the agent to sync APP: Argo CD gets the refresh annotation and an operation.sync (revision,
 prune per the app's policy); Flux gets reconcile.fluxcd.io/requestedAt on the object and its source.
 The tool never applies manifests itself. --wait follows the app until synced and healthy.`;
@@ -216,13 +217,18 @@ export function appPaths(repo: string, app: App, relativeTo: (repo: string, f: s
 
 export async function runSync(argv: string[]): Promise<number> {
   if (help(argv, SYNC_HELP)) return 0;
-  const args = parseArgs(argv, { strings: ['revision', 'namespace', ...CLUSTER_FLAGS], booleans: ['wait', 'prune'] });
+  const args = parseArgs(argv, { strings: ['revision', 'namespace', ...CLUSTER_FLAGS], booleans: ['wait', 'prune', 'history'] });
   const [name, ...extra] = args.positionals;
   if (!name || extra.length) throw new UsageError('expected APP (see --help)');
   const { loadKubeConfig } = await import('../core/cluster/kubeconfig');
   const { kc } = loadKubeConfig({ kubeconfig: stringFlag(args, 'kubeconfig'), context: stringFlag(args, 'context') });
   const agents = await import('../core/agents/index');
   const app = await agents.findAgentApp(kc, name, stringFlag(args, 'namespace'));
+  if (args.flags.history) {
+    // `sync APP --history`: the Argo CD Application's status.history as JSON, newest first (requests nothing).
+    console.log(JSON.stringify(await agents.argoHistory(kc, app), null, 2));
+    return 0;
+  }
   const revision = stringFlag(args, 'revision');
   const began = Date.now();
   await agents.requestSync(kc, app, { revision, prune: args.flags.prune ? true : undefined });

@@ -5,13 +5,103 @@
 //   bumpImageTag({image, tag, app, action: 'commit' | 'push' | 'wait'})
 //   revertCommit({sha, app, action}) · rollbackApp({app, revision, action})
 // and returns what it did.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import type { App } from '../../core/model';
+import type { AgentStatus, App } from '../../core/model';
 import type { HeavyModule } from '../engineTypes';
 import { tagProblem } from '../../core/git/reference';
+// Light (node built-ins only): history, revert and push run right here.
+import { gitRun, historyOf, repoRoot } from '../../core/git/repo';
+import { revertCommits, rollbackPaths } from '../../core/git/revert';
+import { pushCurrentBranch } from '../../core/git/push';
 
-type GitWorkflows = typeof import('../../core/git/workflows');
+type GitWorkflows = Pick<typeof import('../../core/git/workflows'), 'listImages' | 'bump' | 'history' | 'revert' | 'rollback' | 'push' | 'syncAndWait' | 'argoHistory'>;
+
+/** Repo-relative paths an app reads (its folder, definition, values files). */
+function appPaths(repo: string, app: App): string[] {
+  const rel = (f: string) => path.relative(repo, f).split(path.sep).join('/') || '.';
+  return [...new Set([rel(app.path), ...(app.definedAt ? [rel(app.definedAt.file)] : []), ...(app.helm?.valueFiles ?? []).map(rel)])];
+}
+
+/** Run the bundled CLI (dist/cli.cjs: the same core) as a child process; lines of stdout to onLine. */
+function runCli(cli: string, args: string[], opts: { cwd: string; signal?: AbortSignal; onLine?: (line: string) => void; onErrLine?: (line: string) => void; env?: NodeJS.ProcessEnv }): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: opts.cwd, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const lines = (sink: ((l: string) => void) | undefined) => { let rest = ''; return (d: Buffer) => { rest += d; const parts = rest.split('\n'); rest = parts.pop() ?? ''; parts.forEach((l) => sink?.(l)); }; };
+    const out = lines(opts.onLine);
+    const err = lines(opts.onErrLine);
+    child.stdout.on('data', (d: Buffer) => { stdout += d; out(d); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d; err(d); });
+    const abort = () => child.kill('SIGTERM');
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    child.on('error', reject);
+    child.on('exit', (code) => { opts.signal?.removeEventListener('abort', abort); resolve({ code: code ?? 1, stdout, stderr }); });
+  });
+}
+
+function cliError(r: { stderr: string; stdout: string }): Error {
+  const lines = r.stderr.trim().split('\n').filter((l) => l && !l.startsWith('[') && !/^(finding|rendering|trying|committing) /.test(l));
+  return new Error((lines.pop() ?? r.stdout.trim().split('\n').pop() ?? 'failed').replace(/^gitops-workbench( \w+)?: /, ''));
+}
+
+/** The workflows without dist/engine.cjs's `git` export: light parts in process, heavy parts through the CLI. */
+function cliWorkflows(cli: string): GitWorkflows {
+  const toolFlags = (tools: { helmPath?: string; kustomizePath?: string }) => [
+    ...(tools.helmPath ? ['--helm-path', tools.helmPath] : []), ...(tools.kustomizePath ? ['--kustomize-path', tools.kustomizePath] : [])];
+  const connFlags = (conn: { kubeconfig?: string; context?: string }) => [
+    ...(conn.kubeconfig ? ['--kubeconfig', conn.kubeconfig] : []), ...(conn.context ? ['--context', conn.context] : [])];
+  const nameOf = (app: App | string) => (typeof app === 'string' ? app : app.agentObject?.name ?? app.name);
+  const nsOf = (app: App | string) => (typeof app === 'string' ? [] : app.agentObject?.namespace ? ['--namespace', app.agentObject.namespace] : []);
+  return {
+    listImages: async (root, tools) => {
+      const r = await runCli(cli, ['images', root, '--output', 'json', ...toolFlags(tools)], { cwd: root });
+      if (r.code !== 0) throw cliError(r);
+      const out = JSON.parse(r.stdout) as { declarations: Record<string, any>[]; apps: string[]; errors: string[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
+      return {
+        apps: out.apps, errors: out.errors,
+        declarations: out.declarations.map((d) => ({ ...d, file: path.resolve(root, d.file), names: d.image ? [d.image] : [], tag: d.tag ?? undefined, digest: d.digest ?? undefined, docIndex: 0, pointer: '' })),
+      } as Awaited<ReturnType<GitWorkflows['listImages']>>;
+    },
+    bump: async (opts) => {
+      const args = ['bump', opts.image, opts.tag, opts.path, '--output', 'json', ...(opts.app ? ['--app', opts.app] : []), ...(opts.dryRun ? ['--dry-run'] : []), ...toolFlags(opts.tools)];
+      const r = await runCli(cli, args, { cwd: opts.path, env: { GITOPS_DEBUG: '1' }, onErrLine: (l) => { if (/^(finding|rendering|trying|committing) /.test(l)) opts.onStep?.(l); } });
+      if (r.code !== 0) throw cliError(r);
+      const out = JSON.parse(r.stdout);
+      const repo = await repoRoot(opts.path);
+      const abs = (e: { file: string }) => ({ ...e, file: path.resolve(repo, e.file) });
+      return { ...out, commit: out.commit ?? undefined, edited: out.edited.map(abs), notEdited: out.notEdited.map(abs), appInfo: undefined } as unknown as Awaited<ReturnType<GitWorkflows['bump']>>;
+    },
+    history: async (dir, app, max = 50) => {
+      const repo = await repoRoot(dir);
+      return { repo, commits: await historyOf(repo, app ? appPaths(repo, app) : [], { max }) };
+    },
+    revert: async (dir, shas, onStep) => revertCommits(await repoRoot(dir), shas, onStep),
+    rollback: async (dir, app, revision, onStep) => { const repo = await repoRoot(dir); return rollbackPaths(repo, revision, appPaths(repo, app), onStep); },
+    push: async (dir, onStep) => pushCurrentBranch(await repoRoot(dir), onStep),
+    syncAndWait: async (conn, app, revision, opts) => {
+      const args = ['sync', nameOf(app), ...nsOf(app), '--revision', revision, '--wait', '--timeout', String(Math.ceil(opts.timeoutMs / 1000)), ...connFlags(conn)];
+      const r = await runCli(cli, args, { cwd: process.cwd(), signal: opts.signal, onLine: (l) => { const m = /^\s+(agent saw commit|applying|healthy) \(/.exec(l); if (m) opts.onStep?.(m[1]); } });
+      if (opts.signal?.aborted) throw new Error(`stopped waiting for ${nameOf(app)} (cancelled); the agent carries on by itself`);
+      if (r.code !== 0) throw cliError(r);
+      const m = /: (\S+) (\S+) at ([0-9a-f]+) in /.exec(r.stdout);
+      return { kind: 'argocd', sync: m?.[1], health: m?.[2], revision: m?.[3] ?? revision } as AgentStatus;
+    },
+    argoHistory: async (conn, app, dir) => {
+      const r = await runCli(cli, ['sync', nameOf(app), ...nsOf(app), '--history', ...connFlags(conn)], { cwd: dir });
+      if (r.code !== 0) throw cliError(r);
+      const entries = JSON.parse(r.stdout) as { id: number; revision: string; deployedAt?: string }[];
+      const repo = await repoRoot(dir);
+      return Promise.all(entries.map(async (e) => {
+        const s = await gitRun(repo, ['log', '-1', '--format=%s', e.revision, '--']);
+        return { ...e, subject: s.code === 0 ? s.stdout.trim() : undefined };
+      }));
+    },
+  };
+}
 type Action = 'commit' | 'push' | 'wait';
 
 interface BumpArg { image?: string; tag?: string; app?: string; action?: Action }
@@ -39,10 +129,10 @@ export function registerGitCommands(context: vscode.ExtensionContext, services: 
       }
     }));
 
+  // dist/engine.cjs's `git` export when the build has it; else the same core through dist/cli.cjs.
   const gitModule = (): GitWorkflows => {
     const git = (host.heavy() as HeavyModule & { git?: GitWorkflows }).git;
-    if (!git) throw new Error('this build has no git workflows in dist/engine.cjs (heavy.ts must export core/git/workflows as `git`)');
-    return git;
+    return git ?? cliWorkflows(path.join(context.extensionPath, 'dist', 'cli.cjs'));
   };
   const root = (): string => {
     const r = host.root();
@@ -152,7 +242,7 @@ export function registerGitCommands(context: vscode.ExtensionContext, services: 
     const action = arg.action ?? await confirm(`Bump ${planned.image} ${planned.oldTag} -> ${planned.newTag} in ${planned.app}?`, detail, 'Commit');
     if (!action) return undefined;
     let result: Awaited<ReturnType<GitWorkflows['bump']>> | undefined;
-    const done = await pushAndFollow(`bump ${planned.image} ${planned.oldTag} -> ${planned.newTag}`, action, planned.appInfo, async (report) => {
+    const done = await pushAndFollow(`bump ${planned.image} ${planned.oldTag} -> ${planned.newTag}`, action, planned.appInfo ?? planned.app, async (report) => {
       report(`committing ${planned.files.join(', ')}`);
       result = await git.bump({ path: dir, image: image!, tag: tag!, app: planned.app, tools: tools(), onStep: report });
       report(`committed ${result.commit!.slice(0, 7)} ${result.message}`);
