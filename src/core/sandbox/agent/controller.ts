@@ -12,7 +12,6 @@
 // - Automated sync runs once per new revision (a failed one is not retried until the revision changes,
 //   a refresh, or — with selfHeal — the next poll), mirroring Argo CD's "already attempted" guard.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { groupOf, refKey, type KubeObject } from '../../model';
 import { appFromArgoApplication } from '../../manifests/discover';
@@ -150,7 +149,7 @@ export class AppController {
     }
 
     let live = await this.liveFor(app, rendered.objects, oldStatus);
-    let compared = this.compare(app, rendered.objects, live);
+    let compared = this.compare(rendered.objects, live);
 
     // Decide whether to sync.
     let sync: { sha: string; op: SyncOperation; initiatedBy: { username?: string; automated?: boolean }; desired: KubeObject[] } | undefined;
@@ -210,7 +209,7 @@ export class AppController {
       }
       // Compare again after the sync so the status written right now reflects it.
       live = await this.liveFor(app, rendered.objects, oldStatus);
-      compared = this.compare(app, rendered.objects, live);
+      compared = this.compare(rendered.objects, live);
       // Self-heal backoff (Argo CD's selfHealTimeout, growing): a sync that cannot fix the drift
       // must not re-run every poll.
       if (sync.sha === targetSha && compared.outOfSync && !operation) {
@@ -302,10 +301,10 @@ export class AppController {
   private checkoutsDir(): string {
     const dir = path.join(this.opts.workDir, 'checkouts');
     fs.mkdirSync(dir, { recursive: true });
-    return dir ?? os.tmpdir();
+    return dir;
   }
 
-  /** Add the tracking annotation (and the destination namespace, when the renderer left none). */
+  /** Add the tracking annotation Argo CD uses to know which live objects belong to the app. */
   private stamp(app: Application, obj: KubeObject): KubeObject {
     obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [TRACKING_ANNOTATION]: trackingId(app.metadata.name, obj) };
     delete obj.status;
@@ -339,7 +338,7 @@ export class AppController {
     return out;
   }
 
-  private compare(app: Application, desired: KubeObject[], live: Map<string, KubeObject>) {
+  private compare(desired: KubeObject[], live: Map<string, KubeObject>) {
     const resources: ResourceStatusEntry[] = [];
     const outOfSyncNames: string[] = [];
     let health: HealthStatus = 'Healthy';
@@ -366,7 +365,6 @@ export class AppController {
       outOfSyncNames.push(`${obj.kind}/${obj.metadata.name} (requires pruning)`);
     }
     resources.sort((a, b) => `${a.group}/${a.kind}/${a.namespace}/${a.name}`.localeCompare(`${b.group}/${b.kind}/${b.namespace}/${b.name}`));
-    void app;
     return { resources, outOfSync: outOfSyncNames.length > 0, outOfSyncNames, extras, health: { status: health, ...(healthMessage ? { message: healthMessage } : {}) } };
   }
 
