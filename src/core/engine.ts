@@ -563,7 +563,7 @@ export class Engine {
     const render = state.render;
     let sync: SyncStatus;
     const renderFailed = !!render?.error;
-    if (renderFailed || !render) sync = 'Unknown';
+    if (renderFailed || !render || this.clusterReason()) sync = 'Unknown';
     else if (resources.some((r) => r.status === 'Unknown')) sync = 'Unknown';
     else if (resources.some((r) => r.status !== 'Synced')) sync = 'OutOfSync';
     else sync = 'Synced';

@@ -93,6 +93,18 @@ describe('engine and CLI against the sandbox', () => {
     });
   }
 
+  test('corpus flux2-kustomize-helm-example: remote charts are named as not renderable offline, never a crash', { skip: corpusMissing(), timeout: 120_000 }, () => {
+    const root = path.join(corpusDir, 'flux2-kustomize-helm-example');
+    const r = cli(['diff', root, '--kubeconfig', sb.kubeconfig, '--output', 'json']);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    const podinfo = report.apps.find((a) => a.name === 'podinfo');
+    assert.ok(podinfo, report.apps.map((a) => a.name).join(', '));
+    assert.equal(podinfo.sync, 'Unknown');
+    assert.match(podinfo.error ?? '', /podinfo.*not renderable offline/);
+    assert.ok(report.apps.some((a) => a.renderer === 'kustomize' && a.resources.length > 0), 'the Kustomizations render and are compared');
+    assert.ok(r.status === 1 || r.status === 0, `exit ${r.status}: ${r.stderr}`);
+  });
+
   test('drift made by kubectl is reported exactly: path, values, manager, file:line; Secrets masked; ignores honoured', { timeout: 300_000 }, () => {
     const root = driftWorkspace();
     cleanup.push(root);
