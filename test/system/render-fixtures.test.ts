@@ -123,6 +123,9 @@ test('helm: later -f files override earlier, inline values override files, param
   assert.deepEqual(svc.fieldSources.get('/spec/ports/0/port'), appFile, 'a parameter wins over every file');
   assert.equal(svc.object.metadata.namespace, 'fixture');
   assert.ok(!('externalTrafficPolicy' in (svc.object.spec as any)), 'markers never change what is rendered');
+  const secret = find(r, 'Secret', 'rel-db');
+  assert.deepEqual(secret.fieldSources.get('/data/password'), { file: values, line: lineOf(values, 'password:') }, 'base64 data is traced through b64enc');
+  assert.deepEqual(secret.fieldSources.get('/stringData/user'), { file: values, line: lineOf(values, 'user: app') });
 });
 
 test('helm: a values schema that rejects markers falls back to value equality for strings, template lines otherwise', async () => {

@@ -344,8 +344,12 @@ function markerFlow(real: RenderedDoc[], marked: RenderedDoc[], keys: Map<number
     const leaves: [string, unknown][] = [];
     collectLeaves(m.object, '', leaves);
     const ref = flowKey(r.object, namespace);
-    for (const [pointer, value] of leaves) {
+    // Secret data is base64: markers (and real values) are looked for in the decoded text
+    const isSecretData = (pointer: string) => r.object.kind === 'Secret' && pointer.startsWith('/data/');
+    const decode = (v: unknown) => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v);
+    for (const [pointer, raw] of leaves) {
       const found: string[] = [];
+      const value = isSecretData(pointer) ? decode(raw) : raw;
       if (typeof value === 'string') {
         for (const match of value.matchAll(MARKER_RE)) {
           const k = keys.get(Number(match[1]));
@@ -357,7 +361,7 @@ function markerFlow(real: RenderedDoc[], marked: RenderedDoc[], keys: Map<number
       }
       if (!found.length) continue;
       // the real render must hold the real values there (a marker can change a template's branches)
-      const realValue = getAt(r.object, pointer);
+      const realValue = isSecretData(pointer) ? decode(getAt(r.object, pointer)) : getAt(r.object, pointer);
       if (realValue === undefined || (realValue !== null && typeof realValue === 'object')) continue;
       const confirmed = found.filter((key) => {
         const original = originals.get(key);
