@@ -272,6 +272,15 @@ describe('sandbox REST API', () => {
     assert.equal(old.events[0].object.reason, 'Expired');
   });
 
+  test('delete preconditions: a stale uid or resourceVersion is 409', async () => {
+    await req('POST', '/api/v1/namespaces/api/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pre' }, data: { a: 'b' } });
+    const bad = await req('DELETE', '/api/v1/namespaces/api/configmaps/pre', { preconditions: { uid: '00000000-0000-0000-0000-000000000000' } });
+    assert.equal(bad.status, 409);
+    assert.match(bad.body.message, /Precondition failed: UID in precondition/);
+    const live = (await req('GET', '/api/v1/namespaces/api/configmaps/pre')).body;
+    assert.equal((await req('DELETE', '/api/v1/namespaces/api/configmaps/pre', { preconditions: { uid: live.metadata.uid, resourceVersion: live.metadata.resourceVersion } })).status, 200);
+  });
+
   test('namespace deletion removes its objects; a DELETED event carries a new resourceVersion', async () => {
     await req('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gone' } });
     await req('POST', '/api/v1/namespaces/gone/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } });

@@ -374,7 +374,21 @@ export class SandboxServer {
         return this.send(res, created ? 201 : 200, t.sub === 'scale' ? this.scaleOf(t.type, object) : this.present(t.type, object));
       }
       case 'delete': {
-        const out = this.deleteOne(t, dryRun);
+        // DeleteOptions may carry preconditions (uid, resourceVersion) and dryRun.
+        const raw = await this.readBody(req);
+        let options: any = {};
+        if (raw.length) { try { options = JSON.parse(raw.toString('utf8')); } catch { throw badRequest('the body of the request could not be decoded as DeleteOptions'); } }
+        const pre = isObject(options?.preconditions) ? options.preconditions : {};
+        if (pre.uid || pre.resourceVersion) {
+          const live = this.live(t);
+          if (pre.uid && pre.uid !== live.metadata.uid) {
+            throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedName(t.type)} "${t.name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${live.metadata.uid}`);
+          }
+          if (pre.resourceVersion && pre.resourceVersion !== live.metadata.resourceVersion) {
+            throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedName(t.type)} "${t.name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`);
+          }
+        }
+        const out = this.deleteOne(t, dryRun || (Array.isArray(options?.dryRun) && options.dryRun.includes('All')));
         return this.send(res, 200, out);
       }
       case 'deletecollection': {
