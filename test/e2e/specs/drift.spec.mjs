@@ -54,8 +54,12 @@ export async function run({ page, screenshot, log, env }) {
   // Hover on the drifted value.
   const line = page.locator('.editor-instance .view-line', { hasText: 'replicas:' }).first();
   const valueSpan = line.locator('span span', { hasText: /^2$/ }).first();
+  // CodeLens lines appear above objects after the file opens and shift the text: let them settle first.
+  await page.locator('.editor-instance .codelens-decoration').first().waitFor({ timeout: 20_000 }).catch(() => {});
+  await page.waitForTimeout(500);
   let hoverText = '';
-  for (let attempt = 0; attempt < 6 && !/Live:/.test(hoverText); attempt++) {
+  for (let attempt = 0; attempt < 8 && !/spec\/replicas[\s\S]*Live:/.test(hoverText); attempt++) {
+    hoverText = '';
     const box = await valueSpan.boundingBox();
     await page.mouse.move(box.x - 40, box.y - 40);
     await page.waitForTimeout(200);

@@ -126,6 +126,16 @@ describe('drift in the editor (sandbox)', function () {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  it('"Reveal in Applications" selects the drifted field in the tree', async () => {
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(web));
+    const line = lineOf(editor.document, 'replicas:');
+    editor.selection = new vscode.Selection(line, 12, line, 12);
+    await vscode.commands.executeCommand('gitops.revealInTree');
+    const { value } = await waitFor('a selection in the tree', () => api.services.treeView.selection[0], 10_000);
+    assert.equal(value.type, 'field');
+    assert.ok(value.id.endsWith(':/spec/replicas'), value.id);
+  });
+
   it('a kubectl set image shows on the image line; "Adopt live value" rewrites only that value', async () => {
     const doc = await vscode.workspace.openTextDocument(apiFile);
     const editor = await vscode.window.showTextDocument(doc);
