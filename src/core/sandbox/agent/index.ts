@@ -42,35 +42,45 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const controller = new AppController({ client, repos, workDir: opts.workDir, tools: opts.tools, pollSeconds, log });
   const flux = new FluxController({ client, repos, workDir: opts.workDir, tools: opts.tools, pollSeconds, log });
 
-  // A single worker drains a de-duplicated queue: one reconcile at a time (2 shared cores; renders
-  // spawn helm/kustomize), urgent requests (refresh, operation, spec change) ahead of polls.
+  // A de-duplicated work queue with two lanes: one worker for everything, and a second one that only
+  // takes urgent keys (refresh, operation, spec change), so a request never waits behind a slow poll
+  // render. The same key never runs twice at once. (2 shared cores; renders spawn helm/kustomize.)
   // Keys: "app/<name>" (Argo CD, namespace argocd), "ks/<ns>/<name>", "git/<ns>/<name>" (Flux).
   const queue: string[] = [];
   const queued = new Set<string>();
+  const urgentKeys = new Set<string>();
+  const running = new Map<string, Promise<void>>();
   let stopped = false;
-  let working: Promise<void> | undefined;
   const enqueue = (key: string, urgent: boolean) => {
     if (stopped) return;
     if (queued.has(key)) {
-      if (urgent) { queue.splice(queue.indexOf(key), 1); queue.unshift(key); }
+      if (urgent && !urgentKeys.has(key)) { queue.splice(queue.indexOf(key), 1); queue.unshift(key); }
     } else {
       queued.add(key);
       if (urgent) queue.unshift(key); else queue.push(key);
     }
-    if (!working) working = drain().finally(() => { working = undefined; });
+    if (urgent) urgentKeys.add(key);
+    pump();
   };
-  const drain = async () => {
-    while (queue.length && !stopped) {
-      const key = queue.shift()!;
+  const pump = () => {
+    while (!stopped && running.size < 2) {
+      const i = queue.findIndex((k) => !running.has(k) && (running.size === 0 || urgentKeys.has(k)));
+      if (i < 0) return;
+      const [key] = queue.splice(i, 1);
       queued.delete(key);
-      const [kind, a, b] = key.split('/');
-      try {
-        if (kind === 'app') await controller.reconcile(ARGO_NAMESPACE, a);
-        else if (kind === 'ks') await flux.reconcileKustomization(a, b);
-        else if (kind === 'git') await flux.reconcileGitRepository(a, b);
-      } catch (err) {
-        log(`${key}: reconcile error: ${(err as Error).message}`);
-      }
+      urgentKeys.delete(key);
+      const job = reconcileKey(key).finally(() => { running.delete(key); pump(); });
+      running.set(key, job);
+    }
+  };
+  const reconcileKey = async (key: string) => {
+    const [kind, a, b] = key.split('/');
+    try {
+      if (kind === 'app') await controller.reconcile(ARGO_NAMESPACE, a);
+      else if (kind === 'ks') await flux.reconcileKustomization(a, b);
+      else if (kind === 'git') await flux.reconcileGitRepository(a, b);
+    } catch (err) {
+      log(`${key}: reconcile error: ${(err as Error).message}`);
     }
   };
 
@@ -137,7 +147,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       queued.clear();
       for (const { informer } of informers) await informer.stop().catch(() => undefined);
       // Let an in-flight reconcile finish (bounded) so no write lands after stop() resolves.
-      if (working) await Promise.race([working, new Promise((r) => setTimeout(r, 10_000))]);
+      if (running.size) await Promise.race([Promise.all(running.values()), new Promise((r) => setTimeout(r, 10_000))]);
     },
   };
 }
