@@ -11,6 +11,8 @@ import { stringify } from 'yaml';
 import { adoptValueEdit } from './editor/adoptValue';
 
 export { adoptValueEdit };
+/** G's git workflows (bump, revert, rollback, push, sync-and-wait), for src/extension/commands/gitCommands.ts. */
+export * as git from '../core/git/workflows';
 
 export function toYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0 });
