@@ -102,7 +102,8 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Sand
   });
   running.add(child);
   let output = '';
-  child.stdout!.on('data', (d) => { output += d; });
+  let stdout = '';
+  child.stdout!.on('data', (d) => { output += d; stdout += d; });
   child.stderr!.on('data', (d) => { output += d; });
   const exited = new Promise<void>((resolve) => child.on('exit', () => { running.delete(child); resolve(); }));
 
@@ -116,11 +117,11 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Sand
 
   await new Promise<void>((resolve, reject) => {
     const deadline = setTimeout(() => { void stop(); reject(new Error(`sandbox not ready after ${opts.readyTimeoutMs ?? 60000} ms:\n${output}`)); }, opts.readyTimeoutMs ?? 60_000);
+    // The CLI's own `... ready ...` line on stdout (agent logs on stderr may say "already").
     const check = () => {
-      if (/ready/i.test(output) && fs.existsSync(kubeconfig)) { clearTimeout(deadline); resolve(); }
+      if (/\bready\b/i.test(stdout) && fs.existsSync(kubeconfig)) { clearTimeout(deadline); resolve(); }
     };
     child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
     child.on('exit', (code) => { clearTimeout(deadline); reject(new Error(`sandbox exited (${code}) before ready:\n${output}`)); });
   });
 
@@ -129,7 +130,7 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Sand
   const token = yamlField(text, 'token')!;
   const ca = Buffer.from(yamlField(text, 'certificate-authority-data')!, 'base64').toString();
   const port = Number(new URL(server).port);
-  const demoRepo = /demo repo:\s*(\S+)/.exec(output)?.[1];
+  const demoRepo = /demo repo:\s*(\S+)/.exec(stdout)?.[1];
 
   const kubectl = (kargs: string[], kopts: KubectlOptions = {}): KubectlResult => {
     const r = spawnSync(kopts.kubectl ?? kubectlPath(), kargs, {
