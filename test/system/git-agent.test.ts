@@ -145,6 +145,13 @@ describe('git workflows with the sandbox agent', { timeout: 600_000 }, () => {
     assert.equal(op.operation.initiatedBy.username, 'gitops-workbench');
     assert.equal(op.phase, 'Succeeded');
     assert.equal(FILES['apps/web/deployment.yaml'].includes('replicas: 2'), true);
+    // status.history, newest first, as the Roll Back App picker reads it.
+    const h = await cli(work, ['sync', 'web', '--history', '--kubeconfig', sb.kubeconfig]);
+    assert.equal(h.status, 0, h.stderr);
+    const history = JSON.parse(h.stdout) as { id: number; revision: string }[];
+    assert.ok(history.length >= 2, h.stdout);
+    assert.equal(history[0].revision, head);
+    assert.ok(history[0].id > history[history.length - 1].id);
   });
 
   test('sync of an unknown app and a wait on a failing sync exit non-zero with the reason', async () => {
