@@ -61,6 +61,9 @@ export class DecorationManager implements vscode.Disposable {
       vscode.workspace.onDidCloseTextDocument((d) => this.applied.delete(d.uri.toString())),
     );
     this.index = indexReport(host.report());
+    // "3m ago" ages: re-render the after-texts twice a minute (only editors whose text changed are re-sent).
+    const ager = setInterval(() => this.update(), 30_000);
+    this.disposables.push({ dispose: () => clearInterval(ager) });
   }
 
   driftIndex(): DriftIndex {
