@@ -242,8 +242,20 @@ export class LiveCache {
     await Promise.all(waits);
   }
 
+  /** Identical managedFields field sets (objects of one fleet applied the same way) are shared, not
+   *  held once per object: the biggest part of a cached object after the last-applied annotation. */
+  private readonly fieldSets = new Map<string, Record<string, unknown>>();
+
   slim(obj: KubeObject): KubeObject {
-    return slimLive(obj, this.opts.keepStatus?.(obj.kind) ?? false);
+    slimLive(obj, this.opts.keepStatus?.(obj.kind) ?? false);
+    for (const entry of obj.metadata?.managedFields ?? []) {
+      if (!entry.fieldsV1) continue;
+      const key = JSON.stringify(entry.fieldsV1);
+      const shared = this.fieldSets.get(key);
+      if (shared) entry.fieldsV1 = shared;
+      else if (this.fieldSets.size < 20_000) this.fieldSets.set(key, entry.fieldsV1);
+    }
+    return obj;
   }
 
   emit(e: LiveEvent): void {
