@@ -149,7 +149,9 @@ describe('pull agent (poll 1 s)', () => {
     const repo = makeRepo(root, 'resilient', { 'app/cm.yaml': configMap('r', { v: '1' }) });
     applyApp(sb, { name: 'resilient', repoURL: repo.remote, path: 'app', namespace: 'resilient', automated: { prune: true } });
     await waitSyncedAt(sb, 'resilient', repo.head());
-    await sb.fault({ errors: { status: 503, seconds: 3, pathPrefix: '/apis/argoproj.io' }, dropWatches: true });
+    // Reset the sockets (not a clean end) so the failure reaches the informer at once, whatever the
+    // machine's load; the 503 window then makes its restarts fail too until the server recovers.
+    await sb.fault({ errors: { status: 503, seconds: 5, pathPrefix: '/apis/argoproj.io' }, dropWatches: 'reset' });
     const next = repo.commit({ 'app/cm.yaml': configMap('r', { v: '2' }) }, 'v2');
     await waitSyncedAt(sb, 'resilient', next, 40_000);
     assert.equal(getJson(sb, ['get', 'cm', 'r', '-n', 'resilient']).data.v, '2');
