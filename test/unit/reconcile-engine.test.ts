@@ -60,9 +60,7 @@ test('fileChanged re-renders only the app that reads the file; unsaved text is u
     await engine.fileChanged(path.join(root, 'beta', 'kustomization.yaml'));
     assert.ok(engine.desired({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'beta' }), 'beta still rendered after re-discovery');
     assert.equal(engine.locate(a, 7)?.pointer, '/data/added');
-    const t0 = performance.now();
-    for (let i = 0; i < 10_000; i++) engine.locate(a, 6);
-    assert.ok(performance.now() - t0 < 1500, 'locate is a cheap lookup (10,000 lookups)');
+    // How cheap locate() is, is measured by bench/engine.bench.ts, not asserted here (timing is load-dependent).
   } finally {
     engine.dispose();
   }
