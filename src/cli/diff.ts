@@ -5,6 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppReport, DriftReport, FieldDrift, IgnoreDifferencesRule, ResourceDrift, SourceLocation } from '../core/model';
 import { parseArgs, stringFlag, UsageError, type ParsedArgs } from './args';
+// Static: yaml is CommonJS, and the CLI is ESM chunks, where import('yaml') has only a default export.
+// (The diff path loads yaml anyway, for the kubeconfig.)
+import { parse } from 'yaml';
 
 const COMMON_STRINGS = ['kubeconfig', 'context', 'output', 'helm-path', 'kustomize-path', 'kubectl-path', 'ignore-differences'];
 
@@ -30,7 +33,6 @@ async function loadIgnoreFile(file: string | undefined): Promise<IgnoreDifferenc
   if (!file) return undefined;
   let text: string;
   try { text = fs.readFileSync(file, 'utf8'); } catch (err) { throw new UsageError(`--ignore-differences: ${(err as Error).message}`); }
-  const { parse } = await import('yaml');
   const value = parse(text) as unknown;
   const list = Array.isArray(value) ? value : (value as { ignoreDifferences?: unknown })?.ignoreDifferences;
   if (!Array.isArray(list)) throw new UsageError(`--ignore-differences ${file}: expected a list of rules`);
