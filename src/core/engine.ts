@@ -248,6 +248,8 @@ export class Engine {
       while (next < states.length) {
         const state = states[next++];
         await this.renderOne(state);
+        // One-shot runs: the LISTs of this app's kinds start now, while the other apps render.
+        if (this.opts.watch === false) this.live?.prefetchKinds(this.liveKindsOf([state]));
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, states.length) }, worker));
@@ -443,11 +445,10 @@ export class Engine {
     return readAgentStatus(obj);
   }
 
-  private async ensureLiveKinds(): Promise<void> {
-    if (!this.live) return;
+  private liveKindsOf(states: Iterable<AppState>): { apiVersion: string; kind: string }[] {
     const kinds = new Map<string, { apiVersion: string; kind: string }>();
     for (const k of EXTRA_KINDS) kinds.set(`${groupOf(k.apiVersion)}/${k.kind}`, k);
-    for (const state of this.appStates.values()) {
+    for (const state of states) {
       for (const d of state.desired.values()) {
         const key = kindKeyOfRef(d.ref);
         if (!kinds.has(key) || EXTRA_KINDS.some((e) => `${groupOf(e.apiVersion)}/${e.kind}` === key && e.apiVersion !== d.ref.apiVersion)) {
@@ -455,8 +456,14 @@ export class Engine {
         }
       }
     }
+    return [...kinds.values()];
+  }
+
+  private async ensureLiveKinds(): Promise<void> {
+    if (!this.live) return;
+    const kinds = this.liveKindsOf(this.appStates.values());
     const t0 = performance.now();
-    await this.live.ensureKinds([...kinds.values()]);
+    await this.live.ensureKinds(kinds);
     this.timings.list = performance.now() - t0;
   }
 

@@ -222,10 +222,17 @@ export class LiveCache {
   async ensureKinds(kinds: { apiVersion: string; kind: string }[]): Promise<void> {
     const waits: Promise<void>[] = [];
     let rediscovered = false;
+    const fresh = new Set(this.prefetched);
     for (const { apiVersion, kind } of kinds) {
       const key = kindKeyOf(apiVersion, kind);
       let w = this.watchers.get(key);
-      if (w?.state === 'unserved') {
+      if (w && this.prefetched.delete(w) && w.apiVersion !== apiVersion) {
+        // Prefetched in another version than the one finally asked for: list again in that one.
+        w.dispose();
+        this.watchers.delete(key);
+        w = undefined;
+      }
+      if (w?.state === 'unserved' && !fresh.has(w)) {
         // Asked again for a kind the server did not serve: a CRD may have been installed since.
         if (!rediscovered) { this.opts.discovery.reset(); rediscovered = true; }
         w.dispose();
@@ -240,6 +247,22 @@ export class LiveCache {
       waits.push(w.firstResult);
     }
     await Promise.all(waits);
+  }
+
+  /** Watchers started by prefetchKinds and not yet asked for by ensureKinds. */
+  private readonly prefetched = new Set<KindWatcher>();
+
+  /** Start listing kinds that will soon be asked for (the CLI: while other apps still render), without
+   *  waiting; ensureKinds then waits for them as if it had started them. */
+  prefetchKinds(kinds: { apiVersion: string; kind: string }[]): void {
+    for (const { apiVersion, kind } of kinds) {
+      const key = kindKeyOf(apiVersion, kind);
+      if (this.watchers.has(key)) continue;
+      const w = new KindWatcher(apiVersion, kind, key, this);
+      this.watchers.set(key, w);
+      this.prefetched.add(w);
+      w.start();
+    }
   }
 
   /** Identical managedFields field sets (objects of one fleet applied the same way) are shared, not
