@@ -3,27 +3,9 @@
 // lazily from dist/engine.cjs (see engineLoader.ts) so activation never pays for client-node.
 import type { App, AppReport, DesiredObject, DriftReport, FieldDrift, IgnoreDifferencesRule, KubeObject, ObjectRef, ResourceDrift } from '../core/model';
 
-export interface EngineOptions {
-  root: string;
-  kubeconfig?: string;
-  context?: string;
-  helmPath?: string;
-  kustomizePath?: string;
-  kubectlPath?: string;
-  ignoreDifferences?: IgnoreDifferencesRule[];
-  trusted?: boolean;
-  watch?: boolean;
-  log?: (line: string) => void;
-}
-
-export interface Located {
-  app: AppReport;
-  resource: ResourceDrift;
-  pointer: string;
-  drift?: FieldDrift;
-  desiredValue: unknown;
-  liveValue: unknown;
-}
+// Type-only imports are erased by esbuild: naming the engine's own types costs activation nothing.
+export type { EngineOptions, Located } from '../core/engine';
+import type { EngineOptions, Located } from '../core/engine';
 
 export interface EngineLike {
   start(): Promise<void>;
