@@ -19,14 +19,27 @@ export async function waitForWorkbench(page, timeout = 60_000) {
   await page.waitForSelector(sel.workbench, { timeout });
 }
 
-/** Command Palette: type the title, pick the row whose label contains it. */
+/** Command Palette: type the title, pick the row whose label contains it. The palette computes its
+ *  list when it opens, so one opened before the extension's contributions were scanned never shows
+ *  them: close and reopen it until the row appears or the timeout runs out. */
 export async function runCommand(page, title, { timeout = 15_000 } = {}) {
-  await page.keyboard.press('Control+Shift+P');
+  const deadline = Date.now() + timeout;
   const input = page.locator(sel.quickInput);
-  await input.waitFor({ state: 'visible', timeout });
-  await input.fill(`>${title}`);
   const row = page.locator(sel.quickRow(title)).first();
-  await row.waitFor({ state: 'visible', timeout });
+  for (;;) {
+    await page.keyboard.press('Control+Shift+P');
+    await input.waitFor({ state: 'visible', timeout: Math.max(1_000, deadline - Date.now()) });
+    await input.fill(`>${title}`);
+    const left = deadline - Date.now();
+    try {
+      await row.waitFor({ state: 'visible', timeout: Math.max(1_000, Math.min(5_000, left)) });
+      break;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(500);
+    }
+  }
   await row.click();
 }
 
