@@ -236,6 +236,9 @@ async function main(): Promise<void> {
       eventsCpu.push(engine.timings.eventCpu!);
     }
     results['incremental after one watch event (median of 5, engine work)'] = `${median(events).toFixed(2)} ms wall, ${median(eventsCpu).toFixed(2)} ms CPU (target < 20 ms)`;
+    // Hover and decorations read locate(): a map read, never a render or a request.
+    const located = timed(() => { let hits = 0; for (let i = 0; i < 10_000; i++) if (engine.locate(file, 1 + (i % 40))) hits++; return hits; });
+    results['locate (hover lookup), 10,000 calls'] = `${located.ms.toFixed(1)} ms (${(located.ms / 10).toFixed(1)} us per call, ${located.value} hits)`;
     gc();
     results['engine process RSS with 2,000 objects watched'] = `${(process.memoryUsage().rss / 1048576).toFixed(0)} MB (heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MB)`;
     engine.dispose();
