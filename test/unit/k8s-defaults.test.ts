@@ -1,30 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { exampleDeployment as deployment } from './k8sExample';
 import type { KubeObject } from '../../src/core/model';
 import { applyDefaults, applyDefaultsReport, defaultedPaths, defaultPullPolicy } from '../../src/core/k8s/defaults';
 import { recordUpdate } from '../../src/core/k8s/managedFields';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
-function deployment(): KubeObject {
-  return {
-    apiVersion: 'apps/v1', kind: 'Deployment',
-    metadata: { name: 'web', namespace: 'demo', labels: { app: 'web' } },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: {
-          containers: [
-            { name: 'app', image: 'nginx:1.25', ports: [{ containerPort: 80 }], env: [{ name: 'MODE', value: 'prod' }] },
-            { name: 'side', image: 'busybox:1.36', env: [{ name: 'A', value: '1' }] },
-          ],
-        },
-      },
-    },
-  };
-}
 
 function twiceIsOnce(o: KubeObject, ctx = {}) {
   const once = clone(o);

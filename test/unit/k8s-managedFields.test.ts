@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { exampleDeployment as manifest } from './k8sExample';
 import type { KubeObject } from '../../src/core/model';
 import {
   conflictMessage, decodeFieldsV1, encodeFieldsV1, ownerOf, recordUpdate, serverSideApply,
@@ -15,25 +16,6 @@ const T0 = '2026-11-27T10:00:00Z';
 const T1 = '2026-11-27T10:05:00Z';
 const T2 = '2026-11-27T10:10:00Z';
 
-function manifest(): KubeObject {
-  return {
-    apiVersion: 'apps/v1', kind: 'Deployment',
-    metadata: { name: 'web', namespace: 'demo', labels: { app: 'web' } },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: {
-          containers: [
-            { name: 'app', image: 'nginx:1.25', ports: [{ containerPort: 80 }], env: [{ name: 'MODE', value: 'prod' }] },
-            { name: 'side', image: 'busybox:1.36', env: [{ name: 'A', value: '1' }] },
-          ],
-        },
-      },
-    },
-  };
-}
 
 /** What the API server stores after defaulting the manifest (hand-written to keep this test independent). */
 function defaulted(m: KubeObject): KubeObject {
