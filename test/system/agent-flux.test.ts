@@ -5,33 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../support/sandbox';
-import { configMap, getJson, kubectlOk, makeRepo, tempRoot, waitFor, type Json } from './agentHelpers';
-
-const fluxYaml = (name: string, remote: string, prune: boolean) => `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: ${name}
-  namespace: flux-system
-spec:
-  interval: 10m
-  url: file://${remote}
-  ref:
-    branch: main
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: ${name}
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./deploy
-  prune: ${prune}
-  targetNamespace: ${name}
-  sourceRef:
-    kind: GitRepository
-    name: ${name}
-`;
+import { configMap, fluxYaml, getJson, kubectlOk, makeRepo, tempRoot, waitFor, type Json } from './agentHelpers';
 
 describe('pull agent: Flux Kustomization + GitRepository (poll 60 s)', () => {
   let sb: Sandbox;

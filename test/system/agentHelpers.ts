@@ -146,3 +146,30 @@ export async function waitSyncedAt(sb: Sandbox, name: string, sha: string, timeo
     return s.sync?.status === 'Synced' && s.sync.revision === sha && s.operationState?.phase === 'Succeeded' ? last : undefined;
   }, timeoutMs, () => appSummary(last));
 }
+
+/** A Flux GitRepository on a local bare repo plus a Kustomization of `sourcePath` in it, both named `name`. */
+export const fluxYaml = (name: string, remote: string, prune: boolean, sourcePath = './deploy') => `apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: ${name}
+  namespace: flux-system
+spec:
+  interval: 10m
+  url: file://${remote}
+  ref:
+    branch: main
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: ${name}
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ${sourcePath}
+  prune: ${prune}
+  targetNamespace: ${name}
+  sourceRef:
+    kind: GitRepository
+    name: ${name}
+`;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startSandbox, type Sandbox } from '../support/sandbox';
 import { helmPath, kubectlPath, projectRoot } from '../support/tools';
+import { fluxYaml } from './agentHelpers';
 import { git, newRepo, oneLineTagDiffProblems } from './gitFixture';
 
 function cli(cwd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -34,31 +35,7 @@ describe('git workflows with a Flux Kustomization', { timeout: 400_000 }, () => 
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-git-flux-'));
     sb = await startSandbox({ agent: true, extraArgs: ['--poll', '60'] });
     ({ work } = newRepo(path.join(tmp, 'repo'), (remote) => ({
-      'clusters/web.yaml': `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: web
-  namespace: flux-system
-spec:
-  interval: 10m
-  url: file://${remote}
-  ref:
-    branch: main
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: web
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps/web
-  prune: true
-  targetNamespace: web
-  sourceRef:
-    kind: GitRepository
-    name: web
-`,
+      'clusters/web.yaml': fluxYaml('web', remote, true, './apps/web'),
     })));
     for (const ns of ['flux-system', 'web']) assert.equal(sb.kubectl(['create', 'namespace', ns]).status, 0);
     const applied = sb.kubectl(['apply', '-f', path.join(work, 'clusters/web.yaml')]);
