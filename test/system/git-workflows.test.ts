@@ -222,16 +222,21 @@ describe('revert', () => {
   });
 });
 
+/** Someone else pushes first: a second clone of `remote` commits `file` and pushes. */
+function pushFromAnotherClone(work: string, remote: string, file: string, content: string, message: string): void {
+  const other = path.join(path.dirname(work), 'other');
+  git(path.dirname(work), 'clone', '-q', remote, other);
+  git(other, 'config', 'user.name', 'Other');
+  git(other, 'config', 'user.email', 'other@example.com');
+  fs.writeFileSync(path.join(other, file), content);
+  git(other, 'commit', '-q', '-am', message);
+  git(other, 'push', '-q');
+}
+
 describe('push', () => {
   test('rejected because someone pushed first: replayed onto theirs, both commits on the remote, staged work intact', async () => {
     const { work, remote } = newRepo();
-    const other = path.join(path.dirname(work), 'other');
-    git(path.dirname(work), 'clone', '-q', remote, other);
-    git(other, 'config', 'user.name', 'Other');
-    git(other, 'config', 'user.email', 'other@example.com');
-    fs.writeFileSync(path.join(other, 'charts/podinfo/values.yaml'), FILES['charts/podinfo/values.yaml'].replace('replicaCount: 1', 'replicaCount: 2'));
-    git(other, 'commit', '-q', '-am', 'scale podinfo');
-    git(other, 'push', '-q');
+    pushFromAnotherClone(work, remote, 'charts/podinfo/values.yaml', FILES['charts/podinfo/values.yaml'].replace('replicaCount: 1', 'replicaCount: 2'), 'scale podinfo');
     const bump = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools, app: 'web' });
     authorWork(work);
     const steps: string[] = [];
@@ -247,13 +252,7 @@ describe('push', () => {
 
   test('a conflicting remote change: clear error, local commit kept, nothing else changed, never forced', async () => {
     const { work, remote } = newRepo();
-    const other = path.join(path.dirname(work), 'other');
-    git(path.dirname(work), 'clone', '-q', remote, other);
-    git(other, 'config', 'user.name', 'Other');
-    git(other, 'config', 'user.email', 'other@example.com');
-    fs.writeFileSync(path.join(other, 'apps/web/deployment.yaml'), FILES['apps/web/deployment.yaml'].replace('1.0.0', '1.0.1'));
-    git(other, 'commit', '-q', '-am', 'hotfix web');
-    git(other, 'push', '-q');
+    pushFromAnotherClone(work, remote, 'apps/web/deployment.yaml', FILES['apps/web/deployment.yaml'].replace('1.0.0', '1.0.1'), 'hotfix web');
     const theirs = git(remote, 'rev-parse', 'main').trim();
     const bump = await bumpImage({ path: work, image: 'ghcr.io/acme/web', tag: '1.1.0', tools, app: 'web' });
     const fp = await repoFingerprint(work);
