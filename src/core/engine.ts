@@ -10,6 +10,7 @@ import type { LiveCache, LiveEvent } from './cluster/liveCache';
 import { readAgentStatus } from './agents/index';
 import { discoverApps, appFromArgoApplication, appFromFluxObject } from './manifests/discover';
 import { renderApp, applyNamespace, toDesired, isKustomizeConfig } from './manifests/render';
+import { ReadCache } from './manifests/readCache';
 import { parseManifests } from './manifests/yamlSource';
 import {
   fromPointer, groupOf, refKey, refOf,
@@ -147,10 +148,9 @@ export class Engine {
 
   async start(): Promise<void> {
     const t0 = performance.now();
-    const [discovered] = await Promise.all([this.discover(), this.connect()]);
-    void discovered;
+    const [reads] = await Promise.all([this.discover(), this.connect()]);
     await this.matchClusterApps();
-    await this.renderAll();
+    await this.renderAll(reads);
     await this.ensureLiveKinds();
     this.compareAll();
     this.timings.start = performance.now() - t0;
@@ -159,10 +159,10 @@ export class Engine {
 
   async refresh(): Promise<void> {
     if (this.disposed) return;
-    await this.discover();
+    const reads = await this.discover();
     if (this.cluster.state !== 'connected') await this.connect();
     await this.matchClusterApps();
-    await this.renderAll();
+    await this.renderAll(reads);
     await this.ensureLiveKinds();
     this.compareAll();
     this.changed();
@@ -197,9 +197,12 @@ export class Engine {
 
   // ---------------------------------------------------------------- discovery and render
 
-  private async discover(): Promise<void> {
+  /** Returns what it read, for the render that follows in the same pass. */
+  private async discover(): Promise<ReadCache> {
     const t0 = performance.now();
-    const result = await discoverApps(this.root);
+    // Discovery reads every YAML file; the render right after reads them again from this cache.
+    const reads = new ReadCache();
+    const result = await discoverApps(this.root, reads);
     let apps = result.apps;
     if (this.opts.onlyApps?.length) apps = apps.filter((a) => this.opts.onlyApps!.includes(a.name));
     this.discoveryErrors = result.errors;
@@ -226,6 +229,7 @@ export class Engine {
     }
     this.appStates = next;
     this.timings.discover = performance.now() - t0;
+    return reads;
   }
 
   private emptyReport(app: App): AppReport {
@@ -239,7 +243,8 @@ export class Engine {
     };
   }
 
-  private async renderAll(): Promise<void> {
+  /** `reads`: what discovery read in this pass (never kept beyond it, so never stale). */
+  private async renderAll(reads?: ReadCache): Promise<void> {
     const t0 = performance.now();
     const states = [...this.appStates.values()];
     // Two cores shared with the editor: a few renders at a time.
@@ -247,7 +252,7 @@ export class Engine {
     const worker = async () => {
       while (next < states.length) {
         const state = states[next++];
-        await this.renderOne(state);
+        await this.renderOne(state, undefined, reads);
         // One-shot runs: the LISTs of this app's kinds start now, while the other apps render.
         if (this.opts.watch === false) this.live?.prefetchKinds(this.liveKindsOf([state]));
       }
@@ -256,7 +261,7 @@ export class Engine {
     this.timings.render = performance.now() - t0;
   }
 
-  private async renderOne(state: AppState, override?: { file: string; text: string }): Promise<void> {
+  private async renderOne(state: AppState, override?: { file: string; text: string }, reads?: ReadCache): Promise<void> {
     let result: RenderResult;
     const previous = state.render;
     if (override && state.app.renderer === 'directory' && previous && !previous.error && previous.inputs.includes(override.file)) {
@@ -264,7 +269,7 @@ export class Engine {
       result = this.applyUnsavedText(previous, override);
     } else {
       try {
-        result = await renderApp(state.app, this.renderTools());
+        result = await renderApp(state.app, this.renderTools(), { reads });
       } catch (err) {
         result = { app: state.app, objects: [], inputs: [], error: (err as Error).message };
       }
@@ -653,12 +658,12 @@ export class Engine {
     const definesApps = [...this.appStates.values()].some((s) => s.app.definedAt?.file === file);
     if (definesApps || /^(kustomization\.ya?ml|Kustomization|Chart\.yaml)$/.test(base)) {
       const before = new Set([...this.appStates.values()].map((s) => `${s.app.name}|${s.app.path}|${s.app.renderer}`));
-      await this.discover();
+      const reads = await this.discover();
       const after = new Set([...this.appStates.values()].map((s) => `${s.app.name}|${s.app.path}|${s.app.renderer}`));
       const same = before.size === after.size && [...before].every((k) => after.has(k));
       if (!same || definesApps) {
         await this.matchClusterApps();
-        await this.renderAll();
+        await this.renderAll(reads);
         await this.ensureLiveKinds();
         this.compareAll();
         this.timings.fileChanged = performance.now() - t0;

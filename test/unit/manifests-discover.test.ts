@@ -377,3 +377,23 @@ test('definition files with malformed YAML are reported, not thrown', async (t) 
   assert.match(r.errors[0], /^argocd\/app\.yaml:\d+: /);
   assert.equal(parseManifests('kind: Application', 'f').objects.length, 0);
 });
+
+test('one pass reads each file once: render reuses what discovery read; without the cache it reads the disk', async (t) => {
+  const { ReadCache } = await import('../../src/core/manifests/readCache');
+  const { renderApp } = await import('../../src/core/manifests/render');
+  const root = workspace(t, { 'plain/a.yaml': cm('a') });
+  const reads = new ReadCache();
+  const { apps } = await discoverApps(root, reads);
+  assert.deepEqual(apps.map((a) => a.origin), ['plain-manifests']);
+  // The file changes between discovery and render: the pass keeps the text discovery saw (one
+  // consistent snapshot); a render outside the pass sees the disk.
+  fs.writeFileSync(path.join(root, 'plain/a.yaml'), cm('changed'));
+  fs.writeFileSync(path.join(root, 'plain/b.yaml'), cm('new'));
+  const inPass = await renderApp(apps[0], {}, { reads });
+  assert.deepEqual(inPass.objects.map((o) => o.object.metadata.name), ['a']);
+  const fresh = await renderApp(apps[0], {});
+  assert.deepEqual(fresh.objects.map((o) => o.object.metadata.name), ['changed', 'new']);
+  // A missing folder is still reported as such through the cache.
+  const gone = await renderApp({ ...apps[0], path: path.join(root, 'nope') }, {}, { reads });
+  assert.match(gone.error ?? '', /source folder not found/);
+});

@@ -271,6 +271,8 @@ export class LiveCache {
 
   slim(obj: KubeObject): KubeObject {
     slimLive(obj, this.opts.keepStatus?.(obj.kind) ?? false);
+    // A one-shot run (no watch) lets go of everything within a second: sharing would cost more than it saves.
+    if (!this.opts.watch) return obj;
     for (const entry of obj.metadata?.managedFields ?? []) {
       if (!entry.fieldsV1) continue;
       const key = JSON.stringify(entry.fieldsV1);

@@ -6,6 +6,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { App, HelmOptions, IgnoreDifferencesRule, KubeObject, RendererKind, SourceLocation } from '../model';
 import { parseDocuments, parseManifests } from './yamlSource';
+import { UNCACHED, type Reads } from './readCache';
 
 export interface DiscoverResult {
   apps: App[];
@@ -387,12 +388,12 @@ interface FolderInfo {
   manifestFiles: string[];
 }
 
-async function walk(root: string): Promise<FolderInfo[]> {
+async function walk(root: string, reads: Reads): Promise<FolderInfo[]> {
   const out: FolderInfo[] = [];
   async function visit(dir: string): Promise<void> {
     let entries: fs.Dirent[];
     try {
-      entries = await fsp.readdir(dir, { withFileTypes: true });
+      entries = await reads.readdir(dir);
     } catch {
       return;
     }
@@ -480,11 +481,12 @@ function isUnder(child: string, parent: string): boolean {
 }
 
 /** Every app of a workspace, from definitions first, then folder rules. Never throws for content problems. */
-export async function discoverApps(root: string): Promise<DiscoverResult> {
+/** `reads`: share file texts and folder listings with the render that follows (see ReadCache). */
+export async function discoverApps(root: string, reads: Reads = UNCACHED): Promise<DiscoverResult> {
   const absRoot = path.resolve(root);
   const errors: string[] = [];
   const notes: string[] = [];
-  const folders = await walk(absRoot);
+  const folders = await walk(absRoot, reads);
   const chartDirs = folders.filter((f) => f.chart).map((f) => f.dir);
   const insideChart = (p: string) => chartDirs.some((c) => p !== c && isUnder(p, c));
 
@@ -496,8 +498,7 @@ export async function discoverApps(root: string): Promise<DiscoverResult> {
     for (const file of folder.yamlFiles) {
       let text: string;
       try {
-        // Sync: thousands of small files read one by one; each async read costs 4 thread-pool round trips.
-        text = fs.readFileSync(file, 'utf8');
+        text = reads.readText(file);
       } catch (err) {
         errors.push(`${path.relative(absRoot, file)}: ${(err as Error).message}`);
         continue;
@@ -578,7 +579,7 @@ export async function discoverApps(root: string): Promise<DiscoverResult> {
     } else {
       const own = folder.manifestFiles.filter((f) => !filesIncluded.has(f) && !coveredFiles.has(f));
       if (own.length === 0) continue;
-      const holds = await holdsKubernetesObjects(own);
+      const holds = await holdsKubernetesObjects(own, reads);
       if (holds === 'none') continue;
       if (holds === 'definitions') {
         notes.push(`${path.relative(absRoot, dir) || '.'}: holds only Argo CD / Flux definitions and no definition points at it: not an app of its own`);
@@ -623,11 +624,11 @@ function linkHelmReleasesToKustomizations(apps: App[]): void {
   }
 }
 
-async function holdsKubernetesObjects(files: string[]): Promise<'objects' | 'definitions' | 'none'> {
+async function holdsKubernetesObjects(files: string[], reads: Reads): Promise<'objects' | 'definitions' | 'none'> {
   let definitions = false;
   for (const file of files) {
     try {
-      const parsed = parseManifests(fs.readFileSync(file, 'utf8'), file);
+      const parsed = parseManifests(reads.readText(file), file);
       if (parsed.objects.some((o) => !isAgentDefinition(o.object.apiVersion))) return 'objects';
       if (parsed.objects.length) definitions = true;
       if (parsed.errors.length) return 'objects'; // broken YAML in a manifest folder is still that folder's app (it reports the error)

@@ -1,7 +1,6 @@
 // Rendering one app into desired objects with a source map: directory (plain YAML), Kustomize, Helm.
 // A render failure is a value (RenderResult.error), never a throw that stops the other apps.
 import fs from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { App, DesiredObject, RenderResult } from '../model';
 import { refOf } from '../model';
@@ -11,6 +10,7 @@ import { crdScopes, isNamespaced, loadBuiltinScopes } from './scope';
 import type { RenderTools } from './tools';
 import { ToolMissingError } from './tools';
 import { parseManifests } from './yamlSource';
+import { UNCACHED, type Reads } from './readCache';
 
 export type { RenderTools } from './tools';
 export { ToolMissingError } from './tools';
@@ -23,7 +23,8 @@ const YAML_FILE = /\.(ya?ml|json)$/i;
 
 /** Render one app. Throws only ToolMissingError (a setting to fix, not a property of the app) when
  *  `opts.throwOnMissingTool`; otherwise every problem ends in RenderResult.error. */
-export async function renderApp(app: App, tools: RenderTools, opts: { throwOnMissingTool?: boolean } = {}): Promise<RenderResult> {
+/** `opts.reads`: file texts and folder listings already read by discovery in the same pass. */
+export async function renderApp(app: App, tools: RenderTools, opts: { throwOnMissingTool?: boolean; reads?: Reads } = {}): Promise<RenderResult> {
   await loadBuiltinScopes();
   if (app.unrenderable) return { app, objects: [], inputs: [], error: app.unrenderable };
   if (app.renderer !== 'directory' && tools.trusted === false) {
@@ -31,7 +32,7 @@ export async function renderApp(app: App, tools: RenderTools, opts: { throwOnMis
   }
   try {
     let result: RenderResult;
-    if (app.renderer === 'directory') result = await renderDirectory(app);
+    if (app.renderer === 'directory') result = await renderDirectory(app, opts.reads);
     else if (app.renderer === 'kustomize') result = await renderKustomize(app, tools);
     else result = await renderHelm(app, tools);
     if (!result.error) applyNamespace(result, app);
@@ -61,11 +62,11 @@ export function applyNamespace(result: RenderResult, app: App): void {
   }
 }
 
-async function listYamlFiles(dir: string, recurse: boolean, rel = ''): Promise<string[]> {
+async function listYamlFiles(dir: string, recurse: boolean, reads: Reads, rel = ''): Promise<string[]> {
   const out: string[] = [];
   let entries: import('node:fs').Dirent[];
   try {
-    entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
+    entries = [...(await reads.readdir(path.join(dir, rel)))];
   } catch {
     return out;
   }
@@ -73,20 +74,20 @@ async function listYamlFiles(dir: string, recurse: boolean, rel = ''): Promise<s
   for (const e of entries) {
     const relPath = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) {
-      if (recurse && !e.name.startsWith('.') && e.name !== 'node_modules') out.push(...(await listYamlFiles(dir, recurse, relPath)));
+      if (recurse && !e.name.startsWith('.') && e.name !== 'node_modules') out.push(...(await listYamlFiles(dir, recurse, reads, relPath)));
     } else if (e.isFile() && YAML_FILE.test(e.name)) out.push(relPath);
   }
   return out;
 }
 
 /** Plain YAML: every Kubernetes document in the folder (recursively with directory.recurse). */
-export async function renderDirectory(app: App): Promise<RenderResult> {
-  const stat = await fs.stat(app.path).catch(() => undefined);
-  if (!stat?.isDirectory()) return { app, objects: [], inputs: [], error: `source folder not found: ${app.path}` };
+export async function renderDirectory(app: App, reads: Reads = UNCACHED): Promise<RenderResult> {
+  // The folder's own listing doubles as the "is it a folder" check (ENOENT / ENOTDIR otherwise).
+  if (!(await reads.readdir(app.path).then(() => true, () => false))) return { app, objects: [], inputs: [], error: `source folder not found: ${app.path}` };
   const opts = app.directory ?? {};
   const includes = splitGlobs(opts.include);
   const excludes = splitGlobs(opts.exclude);
-  const files = (await listYamlFiles(app.path, opts.recurse === true)).filter((rel) => {
+  const files = (await listYamlFiles(app.path, opts.recurse === true, reads)).filter((rel) => {
     if (includes.length && !includes.some((g) => globMatch(g, rel))) return false;
     return !excludes.some((g) => globMatch(g, rel));
   });
@@ -96,8 +97,7 @@ export async function renderDirectory(app: App): Promise<RenderResult> {
   for (const rel of files) {
     const file = path.join(app.path, rel);
     inputs.push(file);
-    // Sync: small files one after another; an async read is 4 thread-pool round trips each.
-    const text = readFileSync(file, 'utf8');
+    const text = reads.readText(file);
     const parsed = parseManifests(text, file);
     for (const e of parsed.errors) errors.push(`${rel}:${e.line}: ${e.message}`);
     for (const p of parsed.objects) {
