@@ -24,6 +24,8 @@ const LIVE_TARGET = Number(process.env.BENCH_LIVE_OBJECTS ?? 10_000);
 // BENCH_CLI_ONLY=1: stop after the CLI-vs-kubectl diff part (BENCH_CLI_RUNS cold CLI runs, best reported).
 const CLI_ONLY = process.env.BENCH_CLI_ONLY === '1';
 const CLI_RUNS = Math.max(1, Number(process.env.BENCH_CLI_RUNS ?? 1));
+// BENCH_HOLD=1: after applying the fleet, print the CLI command line and keep the sandbox up (for profiling).
+const HOLD = process.env.BENCH_HOLD === '1';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -162,6 +164,12 @@ async function main(): Promise<void> {
 
     // One drift.
     sb.kubectl(['scale', 'deployment/svc-3', '-n', 'fleet-7', '--replicas=9']);
+
+    if (HOLD) {
+      console.log(`holding; profile with:\n  node ${cli} diff ${root} --kubeconfig ${sb.kubeconfig} --output json --helm-path ${helmPath()}`);
+      await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+      return;
+    }
 
     // Full CLI diff, cold: a fresh node process, peak RSS by /usr/bin/time.
     const cliOnce = () => timed(() => spawnSync('/usr/bin/time', ['-f', 'maxrss_kb=%M cpu=%U+%S', process.execPath, cli, 'diff', root, '--kubeconfig', sb.kubeconfig, '--output', 'json', '--helm-path', helmPath()],

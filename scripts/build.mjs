@@ -39,7 +39,7 @@ await Promise.all([
     outdir: 'dist/cli',
     format: 'esm',
     splitting: true,
-    minify: true,
+    minify: process.env.GITOPS_BUILD_MINIFY !== '0', // GITOPS_BUILD_MINIFY=0 keeps names for profiles
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunk-[hash]',
     define: {},

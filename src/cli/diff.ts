@@ -62,6 +62,7 @@ async function runEngine(args: ParsedArgs, extra: { onlyApps?: string[] }): Prom
   });
   try {
     await engine.start();
+    if (process.env.GITOPS_DEBUG) console.error(`timings (ms): ${Object.entries(engine.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}; since process start ${performance.now().toFixed(0)}`);
     return { root, output, report: engine.report(), notes: engine.notes() };
   } finally {
     engine.dispose();
