@@ -22,42 +22,37 @@ const common = {
   define: { 'import.meta.url': 'importMetaUrl' },
   banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
 };
-// Chunk names change with content: start from an empty dist/cli/ (and drop the old single-file CLI's map).
+// The ESM-chunk CLI of earlier builds: its files would only confuse (dist/cli.cjs no longer reads them).
 fs.rmSync(path.join(root, 'dist/cli'), { recursive: true, force: true });
 fs.rmSync(path.join(root, 'dist/cli.cjs.map'), { force: true });
+// client-node (~14 MB, ESM) stays out of the CLI bundle: a require of dist/kube.cjs, made only when a
+// command needs it (exec auth, watches, the sandbox agent), so a cold `diff` never parses it.
+// (A CommonJS shim, so that import() of it becomes a require() too: the loader's vm.Script has no import().)
+const clientNodeApart = {
+  name: 'client-node-apart',
+  setup(b) {
+    b.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({ path: 'client-node', namespace: 'kube-shim' }));
+    b.onLoad({ filter: /.*/, namespace: 'kube-shim' }, () => ({ contents: "module.exports = require('./kube.cjs');", loader: 'js' }));
+    b.onResolve({ filter: /^\.\/kube\.cjs$/, namespace: 'kube-shim' }, () => ({ path: './kube.cjs', external: true }));
+  },
+};
 await Promise.all([
   build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.cjs', external: ['vscode'] }),
   // The engine (client-node, renderers, agents) is a bundle of its own, required by the extension on first
   // use after activation, so activating parses none of it (src/extension/engineLoader.ts).
   build({ ...common, entryPoints: ['src/extension/heavy.ts'], outfile: 'dist/engine.cjs', external: ['vscode'] }),
-  // The CLI is ESM with code splitting: each command and each lazily imported module (client-node above all,
-  // ~14 MB) is a chunk of its own under dist/cli/, so a cold `diff` parses only what it runs.
-  // dist/cli.cjs (the "bin") stays a single file that imports the entry chunk.
+  // The CLI: one CommonJS bundle that dist/cli.cjs (src/cli/loader.cjs) compiles with a V8 code cache.
   build({
     ...common,
-    entryPoints: { main: 'src/cli.ts' },
-    outdir: 'dist/cli',
-    format: 'esm',
-    splitting: true,
+    entryPoints: ['src/cli.ts'],
+    outfile: 'dist/cli-bundle.cjs',
     minify: process.env.GITOPS_BUILD_MINIFY !== '0', // GITOPS_BUILD_MINIFY=0 keeps names for profiles
-    outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunk-[hash]',
-    define: {},
-    // Bundled CommonJS dependencies call require(); __dirname is dist/ as it was for the single-file CLI.
-    banner: { js: [
-      "import { createRequire as __gwCreateRequire } from 'node:module';",
-      "import { fileURLToPath as __gwFileURLToPath } from 'node:url';",
-      "import { dirname as __gwDirname } from 'node:path';",
-      'const require = __gwCreateRequire(import.meta.url);',
-      'const __filename = __gwFileURLToPath(import.meta.url);',
-      'const __dirname = __gwDirname(__gwDirname(__filename));',
-    ].join('\n') },
-  }).then(() => fs.writeFileSync(path.join(root, 'dist/cli.cjs'), [
-    '#!/usr/bin/env node',
-    '// gitops-workbench CLI: the code is the ESM bundle in dist/cli/ (built by scripts/build.mjs).',
-    "import(require('url').pathToFileURL(require('path').join(__dirname, 'cli', 'main.mjs')).href)",
-    "  .catch((err) => { console.error(err); process.exitCode = 2; });",
-    '',
-  ].join('\n'), { mode: 0o755 })),
+    plugins: [clientNodeApart],
+  }),
+  build({ ...common, stdin: { contents: "export * from '@kubernetes/client-node';", resolveDir: root, sourcefile: 'kube.ts' }, outfile: 'dist/kube.cjs', sourcemap: false }),
 ]);
-console.log('built dist/extension.cjs, dist/engine.cjs and dist/cli.cjs (+ dist/cli/*.mjs)');
+fs.copyFileSync(path.join(root, 'src/cli/loader.cjs'), path.join(root, 'dist/cli.cjs'));
+fs.chmodSync(path.join(root, 'dist/cli.cjs'), 0o755);
+// Code caches of the previous build are useless (the loader would find them stale anyway).
+fs.rmSync(path.join(root, 'dist/.cache'), { recursive: true, force: true });
+console.log('built dist/extension.cjs, dist/engine.cjs, dist/cli.cjs (+ dist/cli-bundle.cjs, dist/kube.cjs)');
