@@ -98,8 +98,16 @@ export async function runSandbox(argv: string[]): Promise<number> {
   }
 
   if (args.flags.demo) {
-    const { seedDemo } = await import('../core/sandbox/demo');
-    const demo = await seedDemo({ dir: path.join(baseDir, 'demo'), kubeconfig: sandbox.kubeconfigPath, log: (line: string) => process.stderr.write(`[demo] ${line}\n`) });
+    const { seedDemo, DEMO_APP_TOOLS } = await import('../core/sandbox/demo');
+    const tools = renderTools();
+    const runnable = (p: string | undefined) => { try { return !!p && (fs.accessSync(p, fs.constants.X_OK), true); } catch { return false; } };
+    const have = { helm: runnable(tools.helmPath), kustomize: runnable(tools.kubectlPath) || !!lookPath('kustomize') };
+    const without = Object.entries(DEMO_APP_TOOLS).filter(([, tool]) => !have[tool]).map(([app]) => app);
+    for (const app of without) {
+      const tool = DEMO_APP_TOOLS[app];
+      log(`demo: no ${tool === 'helm' ? 'helm' : 'kubectl or kustomize'} on PATH (nor ${tool === 'helm' ? 'GITOPS_WORKBENCH_HELM' : 'GITOPS_WORKBENCH_KUBECTL'}): the demo's ${app} app, which needs it, is left out`);
+    }
+    const demo = await seedDemo({ dir: path.join(baseDir, 'demo'), kubeconfig: sandbox.kubeconfigPath, without, log: (line: string) => process.stderr.write(`[demo] ${line}\n`) });
     console.log(`demo repo: ${demo.clone}`);
     console.log(`demo remote: ${demo.remote}`);
   }

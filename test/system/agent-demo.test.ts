@@ -73,3 +73,23 @@ describe('sandbox --demo', () => {
     assert.equal(getJson(sb, ['get', 'deploy', 'web', '-n', 'web']).spec.replicas, 3, 'the drift from the first run is still there');
   });
 });
+
+describe('sandbox --demo without helm', () => {
+  test('leaves the Helm app out at once (saying why) instead of waiting for it to time out', async () => {
+    const state = tempRoot('gw-agent-demo-nohelm-');
+    const t0 = Date.now();
+    const sb = await startSandbox({ agent: true, demo: true, state, extraArgs: ['--poll', '1'], env: { GITOPS_WORKBENCH_HELM: path.join(state, 'no-such-helm') }, readyTimeoutMs: 60_000 });
+    try {
+      const readyMs = Date.now() - t0;
+      assert.match(sb.log(), /no helm on PATH .*the demo's shop app, which needs it, is left out/);
+      const clone = sb.demoRepo!;
+      assert.ok(!fs.existsSync(path.join(clone, 'argocd/shop.yaml')) && !fs.existsSync(path.join(clone, 'charts/shop')), 'no Helm app in the repo');
+      assert.ok(fs.existsSync(path.join(clone, 'argocd/web.yaml')) && fs.existsSync(path.join(clone, 'argocd/api.yaml')));
+      for (const name of ['web', 'api']) assert.equal(getApp(sb, name).status.operationState.phase, 'Succeeded', name);
+      assert.ok(readyMs < 60_000, `ready in ${readyMs} ms`);
+    } finally {
+      await sb.stop();
+      fs.rmSync(state, { recursive: true, force: true });
+    }
+  });
+});

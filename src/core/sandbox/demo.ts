@@ -11,7 +11,15 @@ import type { KubeObject } from '../model';
 import { git } from './agent/git';
 import { loadKubeConfig, makeDynamicClient, type DynamicClient } from './agent/kube';
 
-export interface DemoOptions { dir: string; kubeconfig: string; log: (line: string) => void; timeoutMs?: number }
+export interface DemoOptions {
+  dir: string; kubeconfig: string; log: (line: string) => void; timeoutMs?: number;
+  /** Demo apps left out of a new demo repo because the agent lacks the tool to render them
+   *  ('shop' needs helm, 'api' needs kubectl or kustomize): better a smaller demo than a 2-minute wait. */
+  without?: string[];
+}
+
+/** Which demo apps need which render tool (see demoFiles). */
+export const DEMO_APP_TOOLS: Record<string, 'helm' | 'kustomize'> = { shop: 'helm', api: 'kustomize' };
 
 /** Commits of the demo have a fixed author so the history reads the same on every machine. */
 const AUTHOR = { GIT_AUTHOR_NAME: 'Dana Demo', GIT_AUTHOR_EMAIL: 'dana@example.com', GIT_COMMITTER_NAME: 'Dana Demo', GIT_COMMITTER_EMAIL: 'dana@example.com' };
@@ -279,7 +287,9 @@ export async function seedDemo(opts: DemoOptions): Promise<{ clone: string; remo
     // The author's own identity for commits made later from the editor.
     await git(['config', 'user.name', AUTHOR.GIT_AUTHOR_NAME], { cwd: clone });
     await git(['config', 'user.email', AUTHOR.GIT_AUTHOR_EMAIL], { cwd: clone });
-    for (const [rel, text] of Object.entries(demoFiles(remote))) {
+    const without = new Set(opts.without ?? []);
+    const files = Object.entries(demoFiles(remote)).filter(([rel]) => !leftOut(rel, without));
+    for (const [rel, text] of files) {
       const file = path.join(clone, rel);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, text);
@@ -313,6 +323,13 @@ export async function seedDemo(opts: DemoOptions): Promise<{ clone: string; remo
     { spec: { replicas: DEMO_DRIFT.replicas } }, { subresource: 'scale', fieldManager: DEMO_DRIFT.fieldManager });
   opts.log(`demo: drift introduced: deployment ${DEMO_DRIFT.namespace}/${DEMO_DRIFT.deployment} scaled to ${DEMO_DRIFT.replicas} by ${DEMO_DRIFT.fieldManager} (Git says 2)`);
   return { clone, remote };
+}
+
+/** A file of a demo app that is left out: its Application and its sources. */
+function leftOut(rel: string, without: Set<string>): boolean {
+  if (without.has('shop') && (rel === 'argocd/shop.yaml' || rel.startsWith('charts/shop/'))) return true;
+  if (without.has('api') && (rel === 'argocd/api.yaml' || rel.startsWith('apps/api/'))) return true;
+  return false;
 }
 
 async function applyApplications(client: DynamicClient, clone: string): Promise<string[]> {
