@@ -21,9 +21,9 @@ import { helmPath } from '../test/support/tools';
 const APPS = Number(process.env.BENCH_APPS ?? 20);
 const PER_APP = Number(process.env.BENCH_PER_APP ?? 100);
 const LIVE_TARGET = Number(process.env.BENCH_LIVE_OBJECTS ?? 10_000);
-// BENCH_CLI_ONLY=1: stop after the CLI-vs-kubectl diff part (BENCH_CLI_RUNS cold CLI runs, best reported).
+// BENCH_CLI_ONLY=1: stop after the CLI-vs-kubectl diff part. BENCH_CLI_RUNS: cold CLI runs after the first (default 5).
 const CLI_ONLY = process.env.BENCH_CLI_ONLY === '1';
-const CLI_RUNS = Math.max(1, Number(process.env.BENCH_CLI_RUNS ?? 1));
+const CLI_RUNS = Math.max(1, Number(process.env.BENCH_CLI_RUNS ?? 5));
 // BENCH_HOLD=1: after applying the fleet, print the CLI command line and keep the sandbox up (for profiling).
 const HOLD = process.env.BENCH_HOLD === '1';
 
@@ -171,17 +171,22 @@ async function main(): Promise<void> {
       return;
     }
 
-    // Full CLI diff, cold: a fresh node process, peak RSS by /usr/bin/time.
-    const cliOnce = () => timed(() => spawnSync('/usr/bin/time', ['-f', 'maxrss_kb=%M cpu=%U+%S', process.execPath, cli, 'diff', root, '--kubeconfig', sb.kubeconfig, '--output', 'json', '--helm-path', helmPath()],
-      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 600_000 }));
-    const cliRuns = Array.from({ length: CLI_RUNS }, cliOnce);
-    if (CLI_RUNS > 1) console.log(`  cli diff runs: ${cliRuns.map((r) => `${r.ms.toFixed(0)} ms (${/cpu=\S+/.exec(r.value.stderr)?.[0] ?? '?'})`).join(', ')}`);
+    // Full CLI diff, cold: a fresh node process each time, peak RSS by /usr/bin/time. The first run has no
+    // V8 code cache (dist/.cache/ emptied: as after a build or an install), the next ones use the cache that
+    // run wrote (compiled code only: no data is kept between runs).
+    const cliOnce = (env: NodeJS.ProcessEnv = {}) => timed(() => spawnSync('/usr/bin/time', ['-f', 'maxrss_kb=%M cpu=%U+%S', process.execPath, cli, 'diff', root, '--kubeconfig', sb.kubeconfig, '--output', 'json', '--helm-path', helmPath()],
+      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 600_000, env: { ...process.env, ...env } }));
+    const cpuOf = (r: ReturnType<typeof cliOnce>) => { const m = /cpu=([\d.]+)\+([\d.]+)/.exec(r.value.stderr); return m ? Number(m[1]) + Number(m[2]) : NaN; };
+    fs.rmSync(path.join(path.dirname(cli), '.cache'), { recursive: true, force: true });
+    const firstRun = cliOnce();
+    const cliRuns = Array.from({ length: CLI_RUNS }, () => cliOnce());
+    console.log(`  cli diff runs: first (no code cache) ${firstRun.ms.toFixed(0)} ms (cpu ${cpuOf(firstRun).toFixed(2)} s); then ${cliRuns.map((r) => `${r.ms.toFixed(0)} ms (cpu ${cpuOf(r).toFixed(2)} s)`).join(', ')}`);
     const cliRun = cliRuns.reduce((a, b) => (b.ms < a.ms ? b : a));
+    const cliMedian = [...cliRuns].sort((a, b) => a.ms - b.ms)[Math.floor(cliRuns.length / 2)];
     const cliRss = Number(/maxrss_kb=(\d+)/.exec(cliRun.value.stderr)?.[1] ?? 0) / 1024;
-    const cliCpu = /cpu=([\d.]+)\+([\d.]+)/.exec(cliRun.value.stderr);
     const cliReport = JSON.parse(cliRun.value.stdout) as { apps: { resources: { kind: string; namespace: string; name: string; status: string }[] }[] };
     const cliFindings = cliReport.apps.flatMap((a) => a.resources.filter((r) => r.status !== 'Synced').map((r) => `${r.kind}/${r.namespace}/${r.name}`)).sort();
-    results['cli diff (cold, 2,000 objects)'] = `${cliRun.ms.toFixed(0)} ms wall, CPU ${cliCpu ? (Number(cliCpu[1]) + Number(cliCpu[2])).toFixed(2) : '?'} s, exit ${cliRun.value.status}, peak RSS ${cliRss.toFixed(0)} MB, findings ${cliFindings.join(' ') || 'none'}`;
+    results['cli diff (cold, 2,000 objects)'] = `${cliRun.ms.toFixed(0)} ms wall best of ${CLI_RUNS} (median ${cliMedian.ms.toFixed(0)} ms; first run without code cache ${firstRun.ms.toFixed(0)} ms), CPU ${cpuOf(cliRun).toFixed(2)} s, exit ${cliRun.value.status}, peak RSS ${cliRss.toFixed(0)} MB, findings ${cliFindings.join(' ') || 'none'}`;
 
     // kubectl diff on the same objects and server.
     const loadBefore = os.loadavg()[0];
@@ -191,7 +196,7 @@ async function main(): Promise<void> {
     results['kubectl diff --server-side -R -f (same objects)'] = `${kd.ms.toFixed(0)} ms, exit ${kd.value.status}, findings ${(kdObjects.length ? kdObjects : kdFindings).join(' ') || 'none'}`;
     const kdKeys = kdObjects.map((f) => { const parts = f.split('.'); return parts.slice(-3).join('/'); }).sort();
     results['same findings'] = JSON.stringify(kdKeys) === JSON.stringify(cliFindings) ? `yes (${cliFindings.length})` : `NO: cli ${cliFindings.join(' ')} vs kubectl ${kdKeys.join(' ')}`;
-    results['speedup (kubectl diff / cli diff)'] = `${(kd.ms / cliRun.ms).toFixed(1)}x wall (target >= 20x); machine load average ${loadBefore.toFixed(1)} on ${os.cpus().length} cores`;
+    results['speedup (kubectl diff / cli diff)'] = `${(kd.ms / cliRun.ms).toFixed(1)}x wall best, ${(kd.ms / cliMedian.ms).toFixed(1)}x median, ${(kd.ms / firstRun.ms).toFixed(1)}x first run without code cache (target >= 20x); machine load average ${loadBefore.toFixed(1)} on ${os.cpus().length} cores`;
 
     if (CLI_ONLY) return;
 

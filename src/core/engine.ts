@@ -73,6 +73,7 @@ const AGENT_KINDS: { apiVersion: string; kind: string }[] = [
   { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' },
   { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease' },
 ];
+const EXTRA_KIND_VERSIONS = new Map(EXTRA_KINDS.map((k) => [kindKeyOfRef(k), k.apiVersion]));
 const AGENT_KIND_KEYS = new Set(AGENT_KINDS.map((k) => `${groupOf(k.apiVersion)}/${k.kind}`));
 
 export function isHook(obj: KubeObject): boolean {
@@ -80,7 +81,7 @@ export function isHook(obj: KubeObject): boolean {
   return !!a && ('argocd.argoproj.io/hook' in a || 'helm.sh/hook' in a);
 }
 
-function kindKeyOfRef(ref: ObjectRef): string {
+function kindKeyOfRef(ref: { apiVersion: string; kind: string }): string {
   return `${groupOf(ref.apiVersion)}/${ref.kind}`;
 }
 
@@ -452,13 +453,20 @@ export class Engine {
 
   private liveKindsOf(states: Iterable<AppState>): { apiVersion: string; kind: string }[] {
     const kinds = new Map<string, { apiVersion: string; kind: string }>();
-    for (const k of EXTRA_KINDS) kinds.set(`${groupOf(k.apiVersion)}/${k.kind}`, k);
+    for (const k of EXTRA_KINDS) kinds.set(kindKeyOfRef(k), k);
     for (const state of states) {
+      // Objects of one kind usually come in runs: a repeat of the previous pair changes nothing.
+      let lastVersion: string | undefined;
+      let lastKind: string | undefined;
       for (const d of state.desired.values()) {
+        const { apiVersion, kind } = d.ref;
+        if (apiVersion === lastVersion && kind === lastKind) continue;
+        lastVersion = apiVersion;
+        lastKind = kind;
         const key = kindKeyOfRef(d.ref);
-        if (!kinds.has(key) || EXTRA_KINDS.some((e) => `${groupOf(e.apiVersion)}/${e.kind}` === key && e.apiVersion !== d.ref.apiVersion)) {
-          kinds.set(key, { apiVersion: d.ref.apiVersion, kind: d.ref.kind });
-        }
+        // Git's version of a kind wins over the default version an extra kind is listed in.
+        const extraVersion = EXTRA_KIND_VERSIONS.get(key);
+        if (!kinds.has(key) || (extraVersion !== undefined && extraVersion !== apiVersion)) kinds.set(key, { apiVersion, kind });
       }
     }
     return [...kinds.values()];
