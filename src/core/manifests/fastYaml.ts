@@ -33,12 +33,17 @@ const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 const INF_RE = /^[-+]?\.(?:inf|Inf|INF)$/;
 const NAN_RE = /^\.(?:nan|NaN|NAN)$/;
 
+// First characters a non-string plain scalar can start with: ~ n N (null), t T f F (booleans), + - . 0-9.
+const MAYBE_TYPED = new Uint8Array(128);
+for (const ch of '~nN+-.0123456789tTfF') MAYBE_TYPED[ch.charCodeAt(0)] = 1;
+
 /** YAML 1.2 core schema resolution of a plain scalar, as the `yaml` package does it. */
 export function resolvePlain(s: string): unknown {
-  if (NULL_RE.test(s)) return null;
   const c = s.charCodeAt(0);
-  // fast exit: most scalars are words
-  if (!(c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57) || c === 116 || c === 84 || c === 102 || c === 70)) return s;
+  // fast exit without a regex: most scalars (and keys) are words
+  if (c >= 128 || MAYBE_TYPED[c] === 0) return s;
+  if (NULL_RE.test(s)) return null;
+  if (c === 110 || c === 78) return s; // n/N: only null starts so
   if (TRUE_RE.test(s)) return true;
   if (FALSE_RE.test(s)) return false;
   if (INT_RE.test(s)) return Number(s);
@@ -497,4 +502,376 @@ export function fastParseDocument(rawLines: string[], firstLine: number, file: s
     if (err instanceof Unsupported) return FALLBACK;
     throw err;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Values only: the same grammar as BlockParser above, restricted further (no block scalars, no flow
+// collections but `{}` / `[]`, no escapes in quoted scalars, no lone scalar nodes, printable ASCII
+// only), that builds the JS value without field sources and without allocating a string per line.
+// It runs cold in the CLI on thousands of small files, so it reads the file text in place through a
+// line table and returns the next line in a module variable instead of tuples. Anything it does not
+// handle returns FALLBACK and the caller uses fastParseDocument (which falls back to the `yaml`
+// package in turn): accepting only a subset of what fastParseDocument accepts, with the same value,
+// is what keeps results identical (test/unit/manifests-fastyaml.test.ts checks it over the corpus).
+
+/** Characters the values-only path never handles (anything but printable ASCII, tab and line breaks;
+ *  a CR only before LF): files with one go to the line-array path. */
+// eslint-disable-next-line no-control-regex
+const NOT_LEAN = /[^\t\n\r\x20-\x7e]|\r(?!\n)/;
+
+/** Line table of the file being scanned, reused between calls (grown, never shrunk): start offset,
+ *  content start (after the indentation spaces), content end (trailing blanks and CR trimmed). */
+let LS = new Int32Array(512);
+let CS = new Int32Array(512);
+let CE = new Int32Array(512);
+let S = '';
+/** Line count of the current file, and end (exclusive) of the document being parsed. */
+let NLINES = 0;
+let END = 0;
+/** The line after the node parse returned (instead of a [value, next] tuple). */
+let NEXT = 0;
+/** The first `#` at or after HASH_FROM is at HASH (S.length: none), so that comment checks are one
+ *  native indexOf per `#` in the file rather than a test per character. */
+let HASH_FROM = 0;
+let HASH = 0;
+const MAX = 0x7fffffff;
+/** Whether the file has a backslash at all (escapes in double quotes are left to the other paths). */
+let BACKSLASH = false;
+/** SPACES[n]: n spaces. */
+const SPACES = Array.from({ length: 33 }, (_, n) => ' '.repeat(n));
+
+/** Strings read recently, by a hash of first and last character and length: keys and common values
+ *  (apiVersion, metadata, name, Deployment, TCP...) read again are compared in place instead of sliced,
+ *  which saves the new string and its garbage (the output is the same: strings are values). */
+const RECENT: string[] = new Array<string>(2048).fill('');
+
+/** S.slice(from, end), shared with an equal string read before when there is one. */
+function sliceAt(from: number, end: number): string {
+  const len = end - from;
+  if (len > 40) return S.slice(from, end);
+  const slot = (S.charCodeAt(from) * 61 + S.charCodeAt(end - 1) * 7 + len) & 2047;
+  const seen = RECENT[slot];
+  if (seen.length === len && S.startsWith(seen, from)) return seen;
+  return (RECENT[slot] = S.slice(from, end));
+}
+
+/** Offset of the first `#` at or after `from`, or S.length. */
+function hashAt(from: number): number {
+  if (from < HASH_FROM || from > HASH) {
+    HASH_FROM = from;
+    HASH = S.indexOf('#', from);
+    if (HASH < 0) HASH = S.length;
+  }
+  return HASH;
+}
+
+/** Document boundaries of a file: line ranges [a, b), as parseDocuments' `---` / `...` rules cut them. */
+export interface LeanFile {
+  text: string;
+  lineCount: number;
+  segments: number[]; // a0, b0, a1, b1, ...
+}
+
+/** Scans `text` into the line table and cuts it into documents. undefined when the file is not for
+ *  this path (odd characters, tab indentation, directives, content after markers): the caller then
+ *  takes the general path for the whole file, which decides exactly as before. */
+export function leanScan(text: string): LeanFile | undefined {
+  if (NOT_LEAN.test(text)) return undefined;
+  S = text;
+  HASH_FROM = MAX;
+  BACKSLASH = text.indexOf('\\') >= 0;
+  const len = text.length;
+  const segments: number[] = [];
+  let k = 0;
+  let start = 0;
+  let segStart = 0;
+  let afterEnd = false;
+  let indent = 0;
+  for (;;) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = len;
+    if (k === LS.length) grow();
+    // indentation: most lines are indented like the one before (one native comparison), then per space
+    let cs = indent > 0 && indent < SPACES.length && text.startsWith(SPACES[indent], start) ? start + indent : start;
+    let c = text.charCodeAt(cs);
+    while (c === 32) c = text.charCodeAt(++cs);
+    let ce = nl;
+    let e = text.charCodeAt(ce - 1);
+    if (e === 13 && ce > cs) e = text.charCodeAt(--ce - 1);
+    while ((e === 32 || e === 9) && ce > cs) e = text.charCodeAt(--ce - 1);
+    if (cs < ce) {
+      if (c === 9) return undefined; // tab indentation
+      indent = cs - start;
+    }
+    LS[k] = start;
+    CS[k] = cs;
+    CE[k] = ce;
+    // document markers: the same tests as parseDocuments' line loop, on the rare lines they concern
+    const c0 = cs === start ? c : 32;
+    if (c0 === 37 /* % */) return undefined;
+    if (c0 === 45 /* - */ || c0 === 46 /* . */ || afterEnd) {
+      const l = text.slice(start, nl);
+      if (l.startsWith('---') && (l.length === 3 || l[3] === ' ' || l[3] === '\t' || l[3] === '\r')) {
+        const rest = l.slice(3).trim();
+        if (rest !== '' && !rest.startsWith('#')) return undefined;
+        if (!afterEnd) segments.push(segStart, k);
+        segStart = k + 1;
+        afterEnd = false;
+      } else if (l.startsWith('...') && (l.length === 3 || l[3] === ' ' || l[3] === '\r')) {
+        if (!afterEnd) segments.push(segStart, k);
+        afterEnd = true;
+      } else if (afterEnd && l.trim() !== '' && !l.trim().startsWith('#')) return undefined;
+    }
+    k++;
+    if (nl === len) break;
+    start = nl + 1;
+  }
+  if (!afterEnd) segments.push(segStart, k);
+  NLINES = k;
+  return { text, lineCount: k, segments };
+}
+
+function grow(): void {
+  const n = LS.length * 2;
+  const ls = new Int32Array(n);
+  const cs = new Int32Array(n);
+  const ce = new Int32Array(n);
+  ls.set(LS);
+  cs.set(CS);
+  ce.set(CE);
+  LS = ls;
+  CS = cs;
+  CE = ce;
+}
+
+/** Value of the document on lines [a, b) of the file leanScan() just scanned (no other scan in
+ *  between): undefined for an empty document, FALLBACK when not on this path. */
+export function leanParseDocument(file: LeanFile, a: number, b: number): unknown {
+  if (S !== file.text || NLINES !== file.lineCount) throw new Error('leanParseDocument: not the file scanned last');
+  END = b;
+  try {
+    const start = nextContent(a);
+    if (start >= b) return undefined;
+    const value = node(start);
+    if (nextContent(NEXT) < b) return FALLBACK;
+    return value;
+  } catch (err) {
+    if (err instanceof Unsupported) return FALLBACK;
+    throw err;
+  }
+}
+
+/** Offset where line k of the file leanScan() scanned last starts. */
+export function leanLineStart(k: number): number {
+  return LS[k];
+}
+
+/** 0-based line of the first content of the document leanParseDocument() accepted last. */
+export function leanFirstContent(a: number): number {
+  return nextContent(a);
+}
+
+function isBlank(i: number): boolean {
+  const cs = CS[i];
+  return cs === CE[i] || S.charCodeAt(cs) === 35; // '#'
+}
+
+function nextContent(i: number): number {
+  while (i < END && isBlank(i)) i++;
+  return i;
+}
+
+const indentOf = (i: number): number => CS[i] - LS[i];
+
+/** `-` or `- ...` */
+function isItem(i: number): boolean {
+  const cs = CS[i];
+  return S.charCodeAt(cs) === 45 && (CE[i] - cs === 1 || S.charCodeAt(cs + 1) === 32);
+}
+
+const isBlankChar = (c: number): boolean => c === 32 || c === 9;
+
+/** Index of the closing quote of a quoted scalar opening at `at`; bails on escapes and on quotes
+ *  that do not close on the line. */
+function quoteEnd(at: number, ce: number): number {
+  const single = S.charCodeAt(at) === 39;
+  const q = S.indexOf(single ? "'" : '"', at + 1);
+  if (q < 0 || q >= ce) bail();
+  if (single) {
+    if (S.charCodeAt(q + 1) === 39) bail(); // '' escape
+  } else if (BACKSLASH) {
+    const b = S.indexOf('\\', at + 1);
+    if (b >= 0 && b < q) bail(); // backslash escape
+  }
+  return q;
+}
+
+/** Index of the `:` that ends the key of a key line [cs, ce), or -1 (isKeyLine + keyColon above). */
+function keyColonAt(cs: number, ce: number): number {
+  const c = S.charCodeAt(cs);
+  if (c === 34 || c === 39) {
+    const q = quoteEnd(cs, ce);
+    return S.charCodeAt(q + 1) === 58 && (q + 2 === ce || isBlankChar(S.charCodeAt(q + 2))) ? q + 1 : -1;
+  }
+  if (c === 35 || c === 91 || c === 123) return -1; // # [ {
+  // the first `:` followed by a blank or the end of the line...
+  let k = S.indexOf(':', cs);
+  for (;;) {
+    if (k < 0 || k >= ce) return -1;
+    if (k + 1 === ce || isBlankChar(S.charCodeAt(k + 1))) break;
+    k = S.indexOf(':', k + 1);
+  }
+  // ...unless a comment (`#` after a blank) starts before it
+  for (let h = hashAt(cs + 1); h < k; h = hashAt(h + 1)) if (isBlankChar(S.charCodeAt(h - 1))) return -1;
+  return k;
+}
+
+/** plainStartOk() above, on [from, end). */
+function plainStartAt(from: number, end: number): boolean {
+  const c = S.charCodeAt(from);
+  // & * ! | > % @ ` , [ ] { } # ' "
+  if (c === 38 || c === 42 || c === 33 || c === 124 || c === 62 || c === 37 || c === 64 || c === 96 || c === 44 || c === 91 || c === 93 || c === 123 || c === 125 || c === 35 || c === 39 || c === 34) return false;
+  if ((c === 45 || c === 63 || c === 58) && (end - from === 1 || isBlankChar(S.charCodeAt(from + 1)))) return false;
+  return true;
+}
+
+/** A block node at line i: a mapping or a sequence (lone scalars are left to the other paths). */
+function node(i: number): unknown {
+  if (isItem(i)) return seq(i, indentOf(i));
+  if (keyColonAt(CS[i], CE[i]) >= 0) return map(i, indentOf(i), -1);
+  return bail();
+}
+
+/** `firstCs` >= 0: the first key starts there, at column `indent` (a compact mapping in a sequence). */
+function map(i: number, indent: number, firstCs: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let first = true;
+  for (;;) {
+    i = nextContent(i);
+    if (i >= END) break;
+    let cs = CS[i];
+    let ind = cs - LS[i];
+    if (first && firstCs >= 0) {
+      cs = firstCs;
+      ind = indent;
+    }
+    if (ind < indent) break;
+    if (ind > indent) bail();
+    const ce = CE[i];
+    const colon = keyColonAt(cs, ce);
+    if (colon < 0) {
+      if (first) bail();
+      break;
+    }
+    first = false;
+    let key: string;
+    const c = S.charCodeAt(cs);
+    if (c === 34 || c === 39) key = sliceAt(cs + 1, colon - 1);
+    else {
+      let kEnd = colon;
+      while (kEnd > cs && isBlankChar(S.charCodeAt(kEnd - 1))) kEnd--;
+      if (kEnd === cs || !plainStartAt(cs, kEnd)) bail();
+      const k = resolvePlain(sliceAt(cs, kEnd));
+      key = typeof k === 'string' ? k : String(k);
+    }
+    // (our own values are never undefined: anything else, an inherited name included, is left to the other paths)
+    if (key === '<<' || out[key] !== undefined) bail();
+    let j = colon + 1;
+    while (j < ce && isBlankChar(S.charCodeAt(j))) j++;
+    if (j >= ce || (S.charCodeAt(j) === 35 && j > colon + 1)) {
+      // block value on the following lines, or null
+      const next = nextContent(i + 1);
+      if (next < END && (indentOf(next) > indent || (indentOf(next) === indent && isItem(next)))) {
+        out[key] = node(next);
+        i = NEXT;
+      } else {
+        out[key] = null;
+        i++;
+      }
+      continue;
+    }
+    out[key] = inline(j, ce, i, indent);
+    i = NEXT;
+  }
+  NEXT = i;
+  return out;
+}
+
+function seq(i: number, indent: number): unknown[] {
+  const out: unknown[] = [];
+  for (;;) {
+    i = nextContent(i);
+    if (i >= END) break;
+    const cs = CS[i];
+    const ind = cs - LS[i];
+    if (ind < indent) break;
+    if (ind > indent) bail();
+    if (!isItem(i)) break;
+    const ce = CE[i];
+    let j = cs + 1;
+    while (j < ce && S.charCodeAt(j) === 32) j++;
+    if (j < ce && S.charCodeAt(j) === 9) bail();
+    if (j >= ce || S.charCodeAt(j) === 35) {
+      const next = nextContent(i + 1);
+      if (next < END && indentOf(next) > indent) {
+        out.push(node(next));
+        i = NEXT;
+      } else bail(); // an empty item
+      continue;
+    }
+    if (S.charCodeAt(j) === 45 && (ce - j === 1 || S.charCodeAt(j + 1) === 32)) bail(); // nested compact sequence
+    if (keyColonAt(j, ce) >= 0) out.push(map(i, ind + (j - cs), j)); // compact mapping at the item's column
+    else out.push(inline(j, ce, i, indent));
+    i = NEXT;
+  }
+  NEXT = i;
+  return out;
+}
+
+/** A one-line value [j, ce) on line i after `key: ` or `- `. */
+function inline(j: number, ce: number, i: number, ownerIndent: number): unknown {
+  const c = S.charCodeAt(j);
+  let value: unknown;
+  if (c === 34 || c === 39) {
+    const q = quoteEnd(j, ce);
+    value = sliceAt(j + 1, q);
+    if (!restIsEmptyAt(q + 1, ce)) bail();
+  } else if (c === 123 || c === 91) {
+    if (S.charCodeAt(j + 1) !== (c === 123 ? 125 : 93)) bail(); // only {} and []
+    value = c === 123 ? {} : [];
+    if (!restIsEmptyAt(j + 2, ce)) bail();
+  } else {
+    if (c === 124 || c === 62 || !plainStartAt(j, ce)) bail(); // block scalars among others
+    value = resolvePlain(sliceAt(j, plainEndAt(j, ce)));
+  }
+  // anything more indented right after a one-line value is a continuation (or an error)
+  const after = nextContent(i + 1);
+  if (after < END && indentOf(after) > ownerIndent) bail();
+  NEXT = i + 1;
+  return value;
+}
+
+/** restIsEmpty() above, on [from, ce). */
+function restIsEmptyAt(from: number, ce: number): boolean {
+  for (let k = from; k < ce; k++) {
+    const c = S.charCodeAt(k);
+    if (c === 32 || c === 9) continue;
+    return c === 35 && (k > from || isBlankChar(S.charCodeAt(k - 1)));
+  }
+  return true;
+}
+
+/** plainEnd() above, on [from, ce): before ` #`, blanks trimmed; bails on `: `. */
+function plainEndAt(from: number, ce: number): number {
+  let end = ce;
+  for (let h = hashAt(from + 1); h < ce; h = hashAt(h + 1)) {
+    if (isBlankChar(S.charCodeAt(h - 1))) {
+      end = h - 1;
+      while (end > from && isBlankChar(S.charCodeAt(end - 1))) end--;
+      break;
+    }
+  }
+  const colon = S.indexOf(': ', from);
+  if ((colon >= 0 && colon < end) || S.charCodeAt(end - 1) === 58) bail();
+  return end;
 }

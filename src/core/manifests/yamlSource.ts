@@ -5,7 +5,7 @@ import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { KubeObject, SourceLocation } from '../model';
 import { pointerEscape } from '../model';
-import { FALLBACK, fastParseDocument } from './fastYaml';
+import { FALLBACK, fastParseDocument, leanFirstContent, leanLineStart, leanParseDocument, leanScan } from './fastYaml';
 
 /** Offset -> 1-based line in O(log n) after one O(n) scan. */
 export class LineIndex {
@@ -134,9 +134,153 @@ function valueLine(pair: { key: unknown; value: unknown }, lines: LineIndex): nu
 }
 
 /** Parse every document; callers that want non-Kubernetes documents too (kustomization.yaml, values)
- *  use this. Documents on the fast path (fastYaml.ts) skip the general parser; the rest go through it. */
-export function parseDocuments(text: string, file: string, opts: { fast?: boolean } = {}): { docs: ParsedDocument[]; errors: { line: number; message: string }[] } {
+ *  use this. Documents the values-only path reads (fastYaml.ts leanParseDocument: most Kubernetes YAML)
+ *  get lazy field sources, computed from the text on first use; the others go through the eager path
+ *  below (fast path with sources, else the general parser). `lazy: false` forces the eager path for
+ *  every document (tests and benchmarks compare both); `fast: false` uses the `yaml` package only. */
+export function parseDocuments(text: string, file: string, opts: { fast?: boolean; lazy?: boolean } = {}): { docs: ParsedDocument[]; errors: { line: number; message: string }[] } {
   if (opts.fast === false) return parseDocumentsWithYaml(text, file);
+  const scanned = opts.lazy === false ? undefined : leanScan(text);
+  if (!scanned) return parseDocumentsEager(text, file);
+  const segs = scanned.segments;
+  const endsWithNewline = text.endsWith('\n');
+  let lines: string[] | undefined; // text.split('\n'), only when a document needs the eager path
+  const docs: ParsedDocument[] = [];
+  const errors: { line: number; message: string }[] = [];
+  for (let s = 0; s < segs.length; s += 2) {
+    const a = segs[s];
+    const b = segs[s + 1];
+    if (a >= b) continue;
+    const value = leanParseDocument(scanned, a, b);
+    if (value === undefined) continue; // empty document
+    const last = b === scanned.lineCount;
+    if (value !== FALLBACK) {
+      // the document's text: its lines a..b-1, without the line break that ends line b-1
+      const to = last ? text.length : leanLineStart(b) - 1;
+      docs.push({ value, line: leanFirstContent(a) + 1, fieldSources: new LazyFieldSources(text, file, leanLineStart(a), to, a, last, endsWithNewline) });
+      continue;
+    }
+    lines ??= text.split('\n');
+    const one = eagerDocument(lines, a, b, file, last, endsWithNewline);
+    for (const d of one.docs) docs.push(d);
+    for (const e of one.errors) errors.push(e);
+  }
+  return { docs, errors };
+}
+
+/** A document's field sources, computed on first read by the eager path over the document's text
+ *  (the values-only path skipped them: most callers read a few fields, or none). A Map, so every caller
+ *  keeps its type; writes made before the first read are replayed after it, in order, so the result
+ *  is the map the eager path would have given, with the same writes applied. */
+export class LazyFieldSources extends Map<string, SourceLocation> {
+  /** Still to compute while `text` is set (the whole file: kept by reference, not copied). */
+  private text: string | undefined;
+  /** Writes before materialization: [key, value, onlyIfAbsent]. */
+  private pending: [string, SourceLocation, boolean][] | undefined;
+
+  constructor(text: string, private readonly file: string, private readonly from: number, private readonly to: number,
+    /** 0-based line of `from` in the file. */
+    private readonly firstLine: number, private readonly last: boolean, private readonly endsWithNewline: boolean) {
+    super();
+    this.text = text;
+  }
+
+  /** Whether the sources are still to compute (tests). */
+  get pendingParse(): boolean {
+    return this.text !== undefined;
+  }
+
+  private materialize(): void {
+    const text = this.text!;
+    this.text = undefined;
+    const lines = text.slice(this.from, this.to).split('\n');
+    const { docs } = eagerDocument(lines, 0, lines.length, this.file, this.last, this.endsWithNewline, this.firstLine);
+    // (super.set: this.set would queue the entries again)
+    if (docs[0]) for (const [k, v] of docs[0].fieldSources) super.set(k, v);
+    if (this.pending) for (const [k, v, ifAbsent] of this.pending) if (!ifAbsent || !super.has(k)) super.set(k, v);
+    this.pending = undefined;
+  }
+
+  override get(key: string): SourceLocation | undefined {
+    if (this.text !== undefined) this.materialize();
+    return super.get(key);
+  }
+  override has(key: string): boolean {
+    if (this.text !== undefined) this.materialize();
+    return super.has(key);
+  }
+  override set(key: string, value: SourceLocation): this {
+    if (this.text === undefined) return super.set(key, value);
+    (this.pending ??= []).push([key, value, false]);
+    return this;
+  }
+  /** `if (!has(key)) set(key, value)` without computing the sources yet. */
+  setIfAbsent(key: string, value: SourceLocation): this {
+    if (this.text === undefined) {
+      if (!super.has(key)) super.set(key, value);
+    } else (this.pending ??= []).push([key, value, true]);
+    return this;
+  }
+  override delete(key: string): boolean {
+    if (this.text !== undefined) this.materialize();
+    return super.delete(key);
+  }
+  override clear(): void {
+    this.text = undefined;
+    this.pending = undefined;
+    super.clear();
+  }
+  override forEach(fn: (value: SourceLocation, key: string, map: Map<string, SourceLocation>) => void, thisArg?: unknown): void {
+    if (this.text !== undefined) this.materialize();
+    super.forEach(fn, thisArg);
+  }
+  override keys(): MapIterator<string> {
+    if (this.text !== undefined) this.materialize();
+    return super.keys();
+  }
+  override values(): MapIterator<SourceLocation> {
+    if (this.text !== undefined) this.materialize();
+    return super.values();
+  }
+  override entries(): MapIterator<[string, SourceLocation]> {
+    if (this.text !== undefined) this.materialize();
+    return super.entries();
+  }
+  override [Symbol.iterator](): MapIterator<[string, SourceLocation]> {
+    return this.entries();
+  }
+}
+// `size` is an accessor on Map.prototype (TypeScript types it as a property, so it is defined here).
+const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!;
+Object.defineProperty(LazyFieldSources.prototype, 'size', {
+  get(this: LazyFieldSources): number {
+    if (this.pendingParse) (this as unknown as { materialize(): void }).materialize();
+    return mapSize.call(this) as number;
+  },
+});
+
+/** `if (!map.has(key)) map.set(key, value)`; on lazy field sources, without computing them. */
+export function setIfAbsent(map: Map<string, SourceLocation>, key: string, value: SourceLocation): void {
+  if (map instanceof LazyFieldSources) map.setIfAbsent(key, value);
+  else if (!map.has(key)) map.set(key, value);
+}
+
+/** Today's one-document path: the fast parser with field sources, else the `yaml` package. */
+function eagerDocument(lines: string[], a: number, b: number, file: string, last: boolean, endsWithNewline: boolean, lineOffset = 0): { docs: ParsedDocument[]; errors: { line: number; message: string }[] } {
+  let fast: ReturnType<typeof fastParseDocument>;
+  try {
+    fast = fastParseDocument(lines.slice(a, b), lineOffset + a + 1, file, !last || endsWithNewline);
+  } catch {
+    fast = FALLBACK; // a fast-path bug must never cost a document: the general parser decides
+  }
+  if (fast === undefined) return { docs: [], errors: [] };
+  if (fast !== FALLBACK) return { docs: fast.value !== null && fast.value !== undefined ? [fast] : [], errors: [] };
+  return parseDocumentsWithYaml(lines.slice(a, b).join('\n') + (last ? '' : '\n'), file, lineOffset + a);
+}
+
+/** Every document with its field sources built now (the path before lazy sources; still the path
+ *  for files the values-only scanner does not take). */
+function parseDocumentsEager(text: string, file: string): { docs: ParsedDocument[]; errors: { line: number; message: string }[] } {
   const lines = text.split('\n');
   const segments: [number, number][] = [];
   let start = 0;
@@ -162,21 +306,9 @@ export function parseDocuments(text: string, file: string, opts: { fast?: boolea
   const endsWithNewline = text.endsWith('\n');
   for (const [a, b] of segments) {
     if (a >= b) continue;
-    const last = b === lines.length;
-    let fast: ReturnType<typeof fastParseDocument>;
-    try {
-      fast = fastParseDocument(lines.slice(a, b), a + 1, file, !last || endsWithNewline);
-    } catch {
-      fast = FALLBACK; // a fast-path bug must never cost a document: the general parser decides
-    }
-    if (fast === undefined) continue;
-    if (fast !== FALLBACK) {
-      if (fast.value !== null && fast.value !== undefined) docs.push(fast);
-      continue;
-    }
-    const slow = parseDocumentsWithYaml(lines.slice(a, b).join('\n') + (last ? '' : '\n'), file, a);
-    docs.push(...slow.docs);
-    errors.push(...slow.errors);
+    const one = eagerDocument(lines, a, b, file, b === lines.length, endsWithNewline);
+    docs.push(...one.docs);
+    errors.push(...one.errors);
   }
   return { docs, errors };
 }
@@ -232,7 +364,7 @@ function rebase(sources: Map<string, SourceLocation>, prefix: string): Map<strin
 }
 
 /** Multi-document Kubernetes YAML: skips empty and non-Kubernetes documents, expands `*List` kinds. */
-export function parseManifests(text: string, file: string, opts: { fast?: boolean } = {}): ParseResult {
+export function parseManifests(text: string, file: string, opts: { fast?: boolean; lazy?: boolean } = {}): ParseResult {
   const { docs, errors } = parseDocuments(text, file, opts);
   const objects: ParsedObject[] = [];
   for (const doc of docs) {
