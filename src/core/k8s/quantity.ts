@@ -181,23 +181,36 @@ export function tryCanonicalQuantity<T>(q: T): T | string {
   }
 }
 
+// quantityEquals parses the same few spellings over and over (every container's `cpu: 0.5` against the
+// live "500m"): parses are remembered, failures too (null), in a map that is emptied when it grows big.
+const parsedCache = new Map<string | number, ParsedQuantity | null>();
+const PARSED_CACHE_MAX = 1024;
+
 function parseOrUndefined(v: unknown): ParsedQuantity | undefined {
   if (typeof v !== 'string' && typeof v !== 'number') return undefined;
-  try {
-    return parseQuantity(v);
-  } catch {
-    return undefined;
+  let parsed = parsedCache.get(v);
+  if (parsed === undefined) {
+    try {
+      parsed = parseQuantity(v);
+    } catch {
+      parsed = null;
+    }
+    if (parsedCache.size >= PARSED_CACHE_MAX) parsedCache.clear();
+    parsedCache.set(v, parsed);
   }
+  return parsed ?? undefined;
 }
 
-/** -1, 0, 1 comparing two quantities by value; throws when either is not a quantity. */
-export function compareQuantities(a: string | number, b: string | number): number {
-  const pa = parseQuantity(a);
-  const pb = parseQuantity(b);
+function compareParsed(pa: ParsedQuantity, pb: ParsedQuantity): number {
   const e = Math.min(pa.exponent, pb.exponent);
   const x = pa.mantissa * 10n ** BigInt(pa.exponent - e);
   const y = pb.mantissa * 10n ** BigInt(pb.exponent - e);
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** -1, 0, 1 comparing two quantities by value; throws when either is not a quantity. */
+export function compareQuantities(a: string | number, b: string | number): number {
+  return compareParsed(parseQuantity(a), parseQuantity(b));
 }
 
 /**
@@ -209,5 +222,5 @@ export function quantityEquals(a: unknown, b: unknown): boolean {
   const pa = parseOrUndefined(a);
   const pb = parseOrUndefined(b);
   if (!pa || !pb) return false;
-  return compareQuantities(a as string | number, b as string | number) === 0;
+  return compareParsed(pa, pb) === 0;
 }

@@ -104,21 +104,29 @@ export function podSpecRoot(kind: string): string[] | undefined {
   return POD_SPEC_ROOTS[kind];
 }
 
+/** Where `path` enters the kind's PodSpec (the index of the first field below it), or -1 when the path is not inside it. */
+function podSpecStart(kind: string, path: string[]): number {
+  const root = POD_SPEC_ROOTS[kind];
+  if (!root || path.length < root.length) return -1;
+  for (let i = 0; i < root.length; i++) if (path[i] !== root[i]) return -1;
+  return root.length;
+}
+
 /** The rest of `path` below the kind's PodSpec, or undefined when the path is not inside it. */
 function podSpecRelative(kind: string, path: string[]): string[] | undefined {
-  const root = POD_SPEC_ROOTS[kind];
-  if (!root || path.length < root.length) return undefined;
-  for (let i = 0; i < root.length; i++) if (path[i] !== root[i]) return undefined;
-  return path.slice(root.length);
+  const start = podSpecStart(kind, path);
+  return start < 0 ? undefined : path.slice(start);
 }
 
 const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
 
-/** A field-name path below a PodSpec: list type per core/v1 types.go. */
-function podSpecListType(rel: string[]): ListType {
-  const p = rel.join('.');
-  if (rel.length === 1) {
-    switch (rel[0]) {
+/** A field-name path below a PodSpec (`path` from index `at` on, at least one name): list type per
+ *  core/v1 types.go. Reads the names in place: listType runs for every list the comparison walks. */
+function podSpecListType(path: string[], at: number): ListType {
+  const n = path.length - at;
+  const first = path[at];
+  if (n === 1) {
+    switch (first) {
       case 'containers': case 'initContainers': case 'ephemeralContainers':
       case 'imagePullSecrets': case 'volumes': case 'schedulingGates': case 'resourceClaims':
         return { type: 'map', keys: ['name'] };
@@ -130,8 +138,8 @@ function podSpecListType(rel: string[]): ListType {
         return { type: 'atomic' };
     }
   }
-  if (CONTAINER_LISTS.has(rel[0]) && rel.length === 2) {
-    switch (rel[1]) {
+  if (CONTAINER_LISTS.has(first) && n === 2) {
+    switch (path[at + 1]) {
       case 'env': return { type: 'map', keys: ['name'] };
       case 'ports': return { type: 'map', keys: ['containerPort', 'protocol'] };
       case 'volumeMounts': return { type: 'map', keys: ['mountPath'] };
@@ -139,7 +147,7 @@ function podSpecListType(rel: string[]): ListType {
       default: return { type: 'atomic' };
     }
   }
-  if (CONTAINER_LISTS.has(rel[0]) && p.endsWith('.resources.claims') && rel.length === 3) {
+  if (CONTAINER_LISTS.has(first) && n === 3 && path.slice(at).join('.').endsWith('.resources.claims')) {
     return { type: 'map', keys: ['name'] };
   }
   return { type: 'atomic' };
@@ -197,8 +205,8 @@ export function listType(kind: string, path: string[]): ListType {
   const meta = metadataListType(path);
   if (meta) return meta;
   if (!isBuiltinKind(kind) && !(kind in POD_SPEC_ROOTS)) return { type: 'atomic' };
-  const rel = podSpecRelative(kind, path);
-  if (rel && rel.length > 0) return podSpecListType(rel);
+  const start = podSpecStart(kind, path);
+  if (start >= 0 && path.length > start) return podSpecListType(path, start);
   const p = path.join('.');
   if (p === 'status.conditions') {
     // Job conditions are +listType=atomic upstream (kept atomic for SSA even though SMP merges them).
@@ -234,6 +242,16 @@ export function smpMergeKey(kind: string, path: string[]): string | undefined {
   const s = smpListStrategy(kind, path);
   return s.strategy === 'merge' ? s.key : undefined;
 }
+
+/**
+ * The last field names at which isAtomicMap can answer yes (besides a PersistentVolumeClaim's one-name
+ * paths, which it compares joined): a walk over objects asks isAtomicMap only at these.
+ */
+export const ATOMIC_MAP_FIELDS: ReadonlySet<string> = new Set([
+  'selector', 'podSelector', 'namespaceSelector', 'labelSelector', 'nodeSelector',
+  'configMapKeyRef', 'secretKeyRef', 'fieldRef', 'resourceFieldRef',
+  'requiredDuringSchedulingIgnoredDuringExecution', 'dataSource', 'dataSourceRef',
+]);
 
 /**
  * Maps and structs that SSA treats as one value (`+structType=atomic`, `+mapType=atomic`):

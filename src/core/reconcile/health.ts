@@ -11,6 +11,8 @@ export const HEALTH_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
 export function healthOf(obj: KubeObject | undefined): Health | undefined {
   if (!obj) return { status: 'Missing' };
+  // Every other kind has no health of its own: answer before reading anything (most live objects).
+  if (!HEALTH_KINDS.has(obj.kind)) return undefined;
   const o = obj as Obj;
   const spec = o.spec ?? {};
   const status = o.status ?? {};

@@ -4,7 +4,7 @@ import { ownerOf } from '../k8s/managedFields';
 import { fromPointer, refOf, toPointer, type App, type DesiredObject, type FieldDrift, type IgnoreDifferencesRule, type KubeObject, type ResourceDrift, type SourceLocation } from '../model';
 import { diffObjects } from './compare';
 import { healthOf } from './health';
-import { applyFieldIgnores, effectiveIgnore, hasFieldRemovals } from './ignore';
+import { applyFieldIgnores, effectiveIgnore, hasFieldRemovals, type EffectiveIgnore } from './ignore';
 import { maskSecrets } from './mask';
 import { normalizeObject } from './normalize';
 
@@ -53,21 +53,58 @@ export interface CompareInput {
   rules: IgnoreDifferencesRule[];
 }
 
+/** No rules match: the common case, shared (read only) instead of built per resource. */
+const NO_IGNORE: EffectiveIgnore = { pointers: [], jq: [], managers: new Set(), errors: [] };
+
+/**
+ * A comparison whose normalized copies are built on first read (most never are). They are own,
+ * enumerable getter properties, as they always were, but every instance shares the same two getter
+ * functions: a getter closure per result gave each result a hidden class of its own, which made
+ * building a few thousand results cost more than comparing the objects.
+ */
+class LazyComparison {
+  resource: ResourceDrift;
+  errors: string[];
+  declare desiredNormalized: KubeObject;
+  declare liveNormalized: KubeObject;
+  #desired: KubeObject;
+  #live: KubeObject;
+  #desiredNormalized?: KubeObject;
+  #liveNormalized?: KubeObject;
+
+  static readonly #desiredGetter: PropertyDescriptor = {
+    enumerable: true, configurable: true,
+    get(this: LazyComparison) { return (this.#desiredNormalized ??= normalizeObject(this.#desired)); },
+  };
+  static readonly #liveGetter: PropertyDescriptor = {
+    enumerable: true, configurable: true,
+    get(this: LazyComparison) { return (this.#liveNormalized ??= normalizeObject(this.#live)); },
+  };
+
+  constructor(resource: ResourceDrift, errors: string[], desired: KubeObject, live: KubeObject) {
+    this.resource = resource;
+    this.errors = errors;
+    this.#desired = desired;
+    this.#live = live;
+    Object.defineProperty(this, 'desiredNormalized', LazyComparison.#desiredGetter);
+    Object.defineProperty(this, 'liveNormalized', LazyComparison.#liveGetter);
+  }
+}
+
 export function compareResource({ desired, live, rules }: CompareInput): ResourceComparison {
   const ref = desired?.ref ?? refOf(live!);
-  const base = { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name };
   if (!live) {
     const desiredNormalized = normalizeObject(desired!.object);
     maskSecrets(desiredNormalized);
-    return { resource: { ...base, status: 'Missing', health: 'Missing', source: desired!.source, drift: [] }, desiredNormalized, errors: [] };
+    return { resource: { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name, status: 'Missing', health: 'Missing', source: desired!.source, drift: [] }, desiredNormalized, errors: [] };
   }
   const health = healthOf(live)?.status;
   if (!desired) {
     const liveNormalized = normalizeObject(live);
     maskSecrets(liveNormalized);
-    return { resource: { ...base, status: 'Extra', health, drift: [] }, liveNormalized, errors: [] };
+    return { resource: { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name, status: 'Extra', health, drift: [] }, liveNormalized, errors: [] };
   }
-  const ignore = effectiveIgnore(rules, ref);
+  const ignore = rules.length ? effectiveIgnore(rules, ref) : NO_IGNORE;
   // Fast path (most objects): no Secret to fold or mask, no field to remove — compare the objects as
   // they are (the comparison only walks what Git sets, so live bookkeeping never counts) and build the
   // normalized copies only when somebody asks for them.
@@ -80,23 +117,18 @@ export function compareResource({ desired, live, rules }: CompareInput): Resourc
     maskSecrets(desiredNormalized, liveNormalized);
   }
   const drift: FieldDrift[] = [];
-  for (const raw of diffObjects(desiredNormalized ?? desired.object, liveNormalized ?? live)) {
+  const raws = diffObjects(desiredNormalized ?? desired.object, liveNormalized ?? live);
+  for (let i = 0; i < raws.length; i++) {
+    const raw = raws[i];
     const who = attribute(live, raw.livePath);
     if (who.manager && ignore.managers.has(who.manager)) continue;
     drift.push({ path: raw.path, desired: raw.desired, live: raw.live, ...who, source: sourceFor(desired, raw.path) });
   }
-  const result: ResourceComparison = {
-    resource: { ...base, status: drift.length ? 'OutOfSync' : 'Synced', health, source: desired.source, drift },
-    errors: ignore.errors,
-  };
-  if (copy) {
-    result.desiredNormalized = desiredNormalized;
-    result.liveNormalized = liveNormalized;
-  } else {
-    Object.defineProperty(result, 'desiredNormalized', { enumerable: true, configurable: true, get: () => (desiredNormalized ??= normalizeObject(desired.object)) });
-    Object.defineProperty(result, 'liveNormalized', { enumerable: true, configurable: true, get: () => (liveNormalized ??= normalizeObject(live)) });
-  }
-  return result;
+  const resource: ResourceDrift = { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name, status: drift.length ? 'OutOfSync' : 'Synced', health, source: desired.source, drift };
+  // A fresh errors array per result, as effectiveIgnore gives.
+  const errors = ignore === NO_IGNORE ? [] : ignore.errors;
+  if (copy) return { resource, errors, desiredNormalized, liveNormalized };
+  return new LazyComparison(resource, errors, desired.object, live);
 }
 
 /** Does `live` belong to `app` by Argo CD / Flux tracking metadata? */
