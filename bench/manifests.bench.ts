@@ -1,7 +1,9 @@
 // Manifest parsing / discovery / rendering figures. Run: node --import tsx bench/manifests.bench.ts
 // (or `npm run bench`). Prints one line per measurement; the parse target is < 100 ms for 5,000 lines.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseManifests } from '../src/core/manifests/yamlSource';
 import { discoverApps } from '../src/core/manifests/discover';
 import { renderApp } from '../src/core/manifests/render';
@@ -39,6 +41,137 @@ for (let i = 0; i < 5; i++) {
   slow.push(performance.now() - t);
 }
 console.log(`  same file through the yaml package only (no fast path): ${stats(slow)}`);
+
+// ---- 2,000 one-object files (the CLI's plain-YAML fleet), cold and warm ----
+// The fleet of bench/engine.bench.ts: 20 apps x (40 Deployments, 40 Services, 20 ConfigMaps).
+
+function deployment(app: number, i: number): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: svc-${i}
+  namespace: fleet-${app}
+  labels:
+    app: svc-${i}
+    team: team-${app % 5}
+spec:
+  replicas: ${1 + (i % 3)}
+  selector:
+    matchLabels:
+      app: svc-${i}
+  template:
+    metadata:
+      labels:
+        app: svc-${i}
+    spec:
+      containers:
+        - name: app
+          image: registry.example/fleet/svc-${i}:1.${app}.${i}
+          ports:
+            - containerPort: 8080
+          env:
+            - name: APP
+              value: "${app}"
+            - name: INDEX
+              value: "${i}"
+          resources:
+            limits:
+              cpu: 0.5
+              memory: 256Mi
+            requests:
+              cpu: 100m
+              memory: 128Mi
+`;
+}
+
+function service(app: number, i: number): string {
+  return `apiVersion: v1
+kind: Service
+metadata:
+  name: svc-${i}
+  namespace: fleet-${app}
+spec:
+  selector:
+    app: svc-${i}
+  ports:
+    - name: http
+      port: 80
+      targetPort: 8080
+`;
+}
+
+function configMap(app: number, i: number): string {
+  return `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg-${i}
+  namespace: fleet-${app}
+data:
+  LOG_LEVEL: info
+  FEATURE_${i}: "on"
+`;
+}
+
+function fleet(): [string, string][] {
+  const files: [string, string][] = [];
+  for (let a = 0; a < 20; a++) {
+    for (let i = 0; i < 40; i++) files.push([`/fleet/app-${a}/deploy-${i}.yaml`, deployment(a, i)]);
+    for (let i = 0; i < 40; i++) files.push([`/fleet/app-${a}/svc-${i}.yaml`, service(a, i)]);
+    for (let i = 0; i < 20; i++) files.push([`/fleet/app-${a}/cfg-${i}.yaml`, configMap(a, i)]);
+  }
+  return files;
+}
+
+/** One cold measurement in a fresh process (the JIT has seen none of the parser): parse the fleet once,
+ *  keeping the results as the CLI does. `mode`: lazy (default path), eager (field sources built for
+ *  every document: the path every file took before), read-all (lazy, then every field source read, as
+ *  the extension's hover index does). Main-thread CPU from /proc (Linux; to a scheduler tick) is printed
+ *  too, since wall time on a shared machine includes waiting for a core. */
+function coldRun(mode: 'lazy' | 'eager' | 'read-all'): { wall: number; cpu: number } {
+  const yamlSource = pathToFileURL(path.resolve(import.meta.dirname, '../src/core/manifests/yamlSource.ts')).href;
+  const child = `
+    import fs from 'node:fs';
+    const { parseManifests } = await import(${JSON.stringify(yamlSource)});
+    ${deployment}
+    ${service}
+    ${configMap}
+    ${fleet}
+    const files = fleet();
+    const cpu = () => { try { return Number(fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6; } catch { return NaN; } };
+    const keep = [];
+    const c0 = cpu();
+    const t0 = performance.now();
+    for (const [file, text] of files) {
+      const r = parseManifests(text, file, ${mode === 'eager' ? '{ lazy: false }' : '{}'});
+      ${mode === 'read-all' ? 'for (const o of r.objects) o.fieldSources.size;' : ''}
+      keep.push(r);
+    }
+    const wall = performance.now() - t0;
+    console.log(JSON.stringify({ wall, cpu: cpu() - c0, objects: keep.reduce((n, r) => n + r.objects.length, 0) }));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], { encoding: 'utf8', cwd: path.resolve(import.meta.dirname, '..') });
+  if (r.status !== 0) throw new Error(`cold run failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { wall: number; cpu: number; objects: number };
+  if (out.objects !== 2000) throw new Error(`cold run parsed ${out.objects} objects`);
+  return out;
+}
+
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
+for (const mode of ['lazy', 'eager', 'read-all'] as const) {
+  const runs = Array.from({ length: COLD_RUNS }, () => coldRun(mode));
+  const label = { lazy: 'values, field sources lazy (default)', eager: 'values + every field source built (eager path, as before)', 'read-all': 'lazy, then every field source read (hover index)' }[mode];
+  console.log(`parseManifests 2,000 one-object files, cold, ${label}: wall ${stats(runs.map((r) => r.wall))}; main-thread CPU ${stats(runs.map((r) => r.cpu))} (${COLD_RUNS} fresh processes)${mode === 'lazy' && Math.min(...runs.map((r) => r.wall)) > 40 ? ' OVER TARGET 40 ms' : ''}`);
+}
+const files = fleet();
+for (const [label, opts] of [['lazy', {}], ['eager', { lazy: false }]] as const) {
+  for (let i = 0; i < 5; i++) for (const [file, text] of files) parseManifests(text, file, opts);
+  const warm: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now();
+    for (const [file, text] of files) parseManifests(text, file, opts);
+    warm.push(performance.now() - t);
+  }
+  console.log(`parseManifests 2,000 one-object files, warm, ${label}: ${stats(warm)}`);
+}
 
 const skip = corpusMissing();
 if (skip) {
