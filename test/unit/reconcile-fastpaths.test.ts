@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ATOMIC_MAP_FIELDS, isAtomicMap, isQuantityPath, listKeyDefault, listType } from '../../src/core/k8s/schema';
-import { quantityEquals } from '../../src/core/k8s/quantity';
+import { compareQuantities, quantityEquals } from '../../src/core/k8s/quantity';
 import { canonicalEqual, canonicalJson, diffObjects, type RawDrift } from '../../src/core/reconcile/compare';
 import { compareResource } from '../../src/core/reconcile/index';
 import { normalizeObject } from '../../src/core/reconcile/normalize';
@@ -281,6 +281,7 @@ test('canonicalEqual answers as comparing canonicalJson strings', () => {
     { a: [null] }, { a: [{}] }, { a: [{ x: 0 }] }, { a: [[]] }, { a: true }, { a: false }, { matchLabels: { app: 'web' } },
     { matchLabels: { app: 'web', extra: 'x' } }, { matchLabels: { app: 'web' }, matchExpressions: [] }, { a: 'x', b: 'y' }, { b: 'y', a: 'x' },
     { a: [1, 2] }, { a: [2, 1] }, { a: -0 }, { a: [0] }, { a: [-0] }, { a: ['0'] }, { a: [false] }, { a: [''] }, { a: { b: [] } },
+    JSON.parse('{"__proto__":{"a":1},"b":"y"}'), JSON.parse('{"__proto__":"x"}'), { b: 'y' }, { constructor: 'x' }, { toString: {} },
   ];
   let pairs = 0;
   for (const a of values) {
@@ -346,6 +347,22 @@ test('quantityEquals: remembered parses give the same answers, invalid values in
   }
   for (let i = 0; i < 3000; i++) assert.equal(quantityEquals(`${i}m`, i / 1000), true, `${i}m`);
   assert.equal(quantityEquals(0.5, '500m'), true);
+});
+
+test('quantityEquals (by remembered value keys) agrees with compareQuantities on every pair of a table', () => {
+  const values: (string | number)[] = ['0', 0, '0m', '0Ki', '0.0', '-0', '1', 1, '1000m', '1k', '1e3', '1E3', 1000, '1000', '0.001k', '1Ki', 1024, '1024',
+    '1.5', '1500m', 1.5, '0.5', 0.5, '500m', '500000u', '500000000n', '1n', '0.1n', '1Gi', '1024Mi', '1073741824', '1G', '1e9', 1e9, '100m', '0.1',
+    '-1', '-1000m', '-1k', '10', '10e0', '1e1', '100e-1', '12345678901234567890', '1.2345678901234567890e19', '1Ei', '1152921504606846976', 'x', '', '1.5.5', NaN];
+  let compared = 0;
+  for (const a of values) {
+    for (const b of values) {
+      let expected: boolean;
+      try { expected = a === b || compareQuantities(a, b) === 0; } catch { expected = a === b; }
+      assert.equal(quantityEquals(a, b), expected, `${String(a)} vs ${String(b)}`);
+      compared++;
+    }
+  }
+  assert.ok(compared > 2000);
 });
 
 test('compareResource: the normalized copies are own enumerable getters, built once, on first read', () => {

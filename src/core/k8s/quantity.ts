@@ -181,36 +181,42 @@ export function tryCanonicalQuantity<T>(q: T): T | string {
   }
 }
 
-// quantityEquals parses the same few spellings over and over (every container's `cpu: 0.5` against the
-// live "500m"): parses are remembered, failures too (null), in a map that is emptied when it grows big.
-const parsedCache = new Map<string | number, ParsedQuantity | null>();
-const PARSED_CACHE_MAX = 1024;
+// quantityEquals sees the same few spellings over and over (every container's `cpu: 0.5` against the
+// live "500m"): each value's exact number is remembered as a string key, non-quantities as null, in a
+// map that is emptied when it grows big.
+const valueKeys = new Map<string | number, string | null>();
+const VALUE_KEYS_MAX = 1024;
 
-function parseOrUndefined(v: unknown): ParsedQuantity | undefined {
+/** A string equal for two quantities exactly when their values are equal (mantissa without trailing
+ *  zeros, and exponent); undefined when `v` is not a quantity. */
+function valueKey(v: unknown): string | undefined {
   if (typeof v !== 'string' && typeof v !== 'number') return undefined;
-  let parsed = parsedCache.get(v);
-  if (parsed === undefined) {
+  let key = valueKeys.get(v);
+  if (key === undefined) {
     try {
-      parsed = parseQuantity(v);
+      const q = parseQuantity(v);
+      let m = q.mantissa;
+      let e = q.exponent;
+      if (m === 0n) e = 0;
+      else while (m % 10n === 0n) { m /= 10n; e++; }
+      key = `${m}e${e}`;
     } catch {
-      parsed = null;
+      key = null;
     }
-    if (parsedCache.size >= PARSED_CACHE_MAX) parsedCache.clear();
-    parsedCache.set(v, parsed);
+    if (valueKeys.size >= VALUE_KEYS_MAX) valueKeys.clear();
+    valueKeys.set(v, key);
   }
-  return parsed ?? undefined;
-}
-
-function compareParsed(pa: ParsedQuantity, pb: ParsedQuantity): number {
-  const e = Math.min(pa.exponent, pb.exponent);
-  const x = pa.mantissa * 10n ** BigInt(pa.exponent - e);
-  const y = pb.mantissa * 10n ** BigInt(pb.exponent - e);
-  return x < y ? -1 : x > y ? 1 : 0;
+  return key ?? undefined;
 }
 
 /** -1, 0, 1 comparing two quantities by value; throws when either is not a quantity. */
 export function compareQuantities(a: string | number, b: string | number): number {
-  return compareParsed(parseQuantity(a), parseQuantity(b));
+  const pa = parseQuantity(a);
+  const pb = parseQuantity(b);
+  const e = Math.min(pa.exponent, pb.exponent);
+  const x = pa.mantissa * 10n ** BigInt(pa.exponent - e);
+  const y = pb.mantissa * 10n ** BigInt(pb.exponent - e);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /**
@@ -219,8 +225,7 @@ export function compareQuantities(a: string | number, b: string | number): numbe
  */
 export function quantityEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  const pa = parseOrUndefined(a);
-  const pb = parseOrUndefined(b);
-  if (!pa || !pb) return false;
-  return compareParsed(pa, pb) === 0;
+  const ka = valueKey(a);
+  const kb = valueKey(b);
+  return ka !== undefined && kb !== undefined && ka === kb;
 }

@@ -102,11 +102,15 @@ export function canonicalEqual(a: unknown, b: unknown): boolean {
   const y = b as Obj;
   let kept = 0;
   for (const k in x) {
-    if (isEmptyish(x[k])) continue;
+    // canonicalJson's copy sets a "__proto__" key as the prototype, so it never prints one.
+    const xv = x[k];
+    if (isEmptyish(xv) || k === '__proto__') continue;
     kept++;
-    if (!Object.prototype.hasOwnProperty.call(y, k) || isEmptyish(y[k]) || !canonicalEqual(x[k], y[k])) return false;
+    // A key y lacks reads undefined (or an inherited value, which JSON data never equals): not equal.
+    const yv = y[k];
+    if (isEmptyish(yv) || !canonicalEqual(xv, yv)) return false;
   }
-  for (const k in y) if (!isEmptyish(y[k])) kept--;
+  for (const k in y) if (!isEmptyish(y[k]) && k !== '__proto__') kept--;
   return kept === 0;
 }
 
@@ -165,21 +169,15 @@ class Differ {
     if (!isPlainObject(l)) { this.emit(d, l, true); return; }
     for (const key in d) {
       if (key === 'apiVersion' || key === 'kind' || key === 'status') continue;
-      this.fields(d, l, key);
+      // As in walk's map loop below.
+      const dv = d[key];
+      if (dv === undefined || dv === null) continue;
+      const lv = l[key];
+      if (dv === lv && typeof dv !== 'object') continue;
+      this.path.push(key);
+      this.walk(dv, lv);
+      this.path.pop();
     }
-  }
-
-  /** Field `key` of the maps d and l. */
-  fields(d: Obj, l: Obj, key: string): void {
-    const dv = d[key];
-    // null in Git means "not set" (Helm drops it, apply treats it as absent). Equal scalars (most
-    // fields of a synced object) are no drift: skip them before touching the path.
-    if (dv === undefined || dv === null) return;
-    const lv = l[key];
-    if (dv === lv && typeof dv !== 'object') return;
-    this.path.push(key);
-    this.walk(dv, lv);
-    this.path.pop();
   }
 
   walk(d: unknown, l: unknown): void {
@@ -199,7 +197,17 @@ class Differ {
     if (Array.isArray(d)) { this.list(d, l); return; }
     if (typeof l !== 'object' || Array.isArray(l)) { this.emit(d, l, true); return; }
     const before = this.out.length;
-    for (const key in d) this.fields(d as Obj, l as Obj, key);
+    for (const key in d) {
+      const dv = (d as Obj)[key];
+      // null in Git means "not set" (Helm drops it, apply treats it as absent). Equal scalars (most
+      // fields of a synced object) are no drift: skip them before touching the path.
+      if (dv === undefined || dv === null) continue;
+      const lv = (l as Obj)[key];
+      if (dv === lv && typeof dv !== 'object') continue;
+      this.path.push(key);
+      this.walk(dv, lv);
+      this.path.pop();
+    }
     // Atomic maps (label selectors, nodeSelector) are one value: a key only live has is drift too.
     if (this.out.length === before && this.atomicCandidate()) {
       if (isAtomicMap(this.kind, this.names()) && !canonicalEqual(d, l)) this.emit(d, l, true);
