@@ -44,4 +44,16 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+// One-shot commands end when their answer is written: a connection to a server that never answers (a
+// probe that timed out, lists started beside it) must not hold the process until its own timeout.
+const ONE_SHOT = new Set(['apps', 'diff']);
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  if (!ONE_SHOT.has(process.argv[2] ?? '')) return;
+  // Exit once stdout and stderr are flushed (pipes can be asynchronous: never cut the output short).
+  let pending = 2;
+  const done = () => { if (--pending === 0) process.exit(code); };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+});

@@ -175,6 +175,7 @@ export class Engine {
     clearTimeout(this.reconnectTimer);
     this.unsubscribeLive?.();
     this.live?.dispose();
+    this.discovery?.dispose();
     this.listeners.clear();
   }
 
@@ -353,6 +354,8 @@ export class Engine {
     this.unsubscribeLive?.();
     this.live?.dispose();
     this.live = undefined;
+    this.discovery?.dispose();
+    this.discovery = undefined;
     let loaded: { kc: ClusterAccess; context: string; server: string } | undefined;
     try {
       const kubeconfigOpts = { kubeconfig: this.opts.kubeconfig, context: this.opts.context, allowExec: this.opts.trusted !== false };
@@ -366,13 +369,27 @@ export class Engine {
     this.kc = loaded.kc;
     this.context = loaded.context;
     const { kubeGet, KubeHttpError } = await import('./cluster/http');
+    const { Discovery } = await import('./cluster/discovery');
+    const { LiveCache } = await import('./cluster/liveCache');
+    const discovery = new Discovery(loaded.kc);
+    const live = new LiveCache({
+      kc: loaded.kc, discovery, watch: this.opts.watch !== false,
+      keepStatus: (kind) => HEALTH_KINDS.has(kind) || kind === 'Application' || kind === 'Kustomization' || kind === 'HelmRelease',
+      log: (l) => this.log(l),
+    });
+    // One-shot runs (the CLI): the kinds every diff lists (the agents' objects, the kinds Extras are looked
+    // for in) start listing now, beside the version probe, instead of one round trip later.
+    if (this.opts.watch === false) live.prefetchKinds([...AGENT_KINDS, ...EXTRA_KINDS]);
     try {
-      await kubeGet(loaded.kc, '/version', { timeoutMs: 10_000 });
+      await kubeGet(loaded.kc, '/version', { timeoutMs: 10_000, deadlineMs: 10_000 });
     } catch (err) {
       const code = err instanceof KubeHttpError ? err.statusCode : undefined;
+      if (code === 401 || code === undefined) { live.dispose(); discovery.dispose(); }
       if (code === 401) {
         this.cluster = { state: 'unauthorized', server: loaded.server, message: `cluster rejected the credentials of context "${loaded.context}" (401): ${(err as Error).message}` };
-      } else if (code === undefined) {
+        return;
+      }
+      if (code === undefined) {
         const retry = this.opts.watch ? this.scheduleReconnect() : undefined;
         this.cluster = {
           state: 'unreachable', server: loaded.server,
@@ -381,18 +398,11 @@ export class Engine {
         return;
       }
       // Other codes (403 on /version): carry on, per-kind errors will say more.
-      if (code === 401) return;
     }
     this.reconnectAttempt = 0;
     this.trackedIndexDirty = true;
-    const { Discovery } = await import('./cluster/discovery');
-    const { LiveCache } = await import('./cluster/liveCache');
-    this.discovery = new Discovery(loaded.kc);
-    this.live = new LiveCache({
-      kc: loaded.kc, discovery: this.discovery, watch: this.opts.watch !== false,
-      keepStatus: (kind) => HEALTH_KINDS.has(kind) || kind === 'Application' || kind === 'Kustomization' || kind === 'HelmRelease',
-      log: (l) => this.log(l),
-    });
+    this.discovery = discovery;
+    this.live = live;
     this.cluster = { state: 'connected', server: loaded.server };
     if (this.opts.watch !== false) this.unsubscribeLive = this.live.onEvent((e) => this.onLiveEvent(e));
     await this.live.ensureKinds(AGENT_KINDS);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -230,6 +231,23 @@ describe('engine and CLI against the sandbox', () => {
     const unreachable = cli(['diff', root, '--app', 'good', '--kubeconfig', dead]);
     assert.equal(unreachable.status, 2, unreachable.stdout + unreachable.stderr);
     assert.match(unreachable.stdout, /unreachable: context "sandbox"/);
+    // A server that accepts and never answers (the kernel completes the connection; nobody reads it):
+    // the version probe times out and the run ends then, without waiting for the lists started beside it.
+    const silent = net.createServer(() => { /* never answers */ });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const hung = path.join(root, '..', `gw-silent-${path.basename(root)}.kubeconfig`);
+      cleanup.push(hung);
+      fs.writeFileSync(hung, fs.readFileSync(sb.kubeconfig, 'utf8').replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${(silent.address() as net.AddressInfo).port}`));
+      const t0 = Date.now();
+      const timedOut = cli(['diff', root, '--app', 'good', '--kubeconfig', hung]);
+      const ms = Date.now() - t0;
+      assert.equal(timedOut.status, 2, timedOut.stdout + timedOut.stderr);
+      assert.match(timedOut.stdout, /unreachable: context "sandbox".*timed out/);
+      assert.ok(ms < 20_000, `exited ${ms} ms after the start (the probe times out at 10 s; lists must not hold the process)`);
+    } finally {
+      silent.close();
+    }
     const text = cli(['diff', path.join(root, 'does-not-exist')]);
     assert.equal(text.status, 2);
     assert.match(text.stderr, /not a folder/);

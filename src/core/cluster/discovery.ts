@@ -18,6 +18,7 @@ interface APIResourceList {
 
 export class Discovery {
   private readonly groupVersions = new Map<string, Promise<Map<string, ResourceInfo> | undefined>>();
+  private readonly abort = new AbortController();
 
   constructor(private readonly kc: ClusterAccess) {}
 
@@ -33,6 +34,11 @@ export class Discovery {
     return (await pending)?.get(kind);
   }
 
+  /** Abort requests in flight (a one-shot run must not wait for them to time out). */
+  dispose(): void {
+    this.abort.abort();
+  }
+
   /** Forget everything (after a CRD is installed, or on reconnect). */
   reset(): void {
     this.groupVersions.clear();
@@ -42,7 +48,7 @@ export class Discovery {
     const apiPath = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     let list: APIResourceList;
     try {
-      list = await kubeGet<APIResourceList>(this.kc, apiPath);
+      list = await kubeGet<APIResourceList>(this.kc, apiPath, { signal: this.abort.signal });
     } catch (err) {
       if (err instanceof KubeHttpError && err.statusCode === 404) return undefined;
       throw err;

@@ -16,7 +16,9 @@ export function isUnreachable(err: unknown): boolean {
   return err instanceof KubeHttpError ? err.statusCode === undefined : true;
 }
 
-export async function kubeGet<T = unknown>(kc: ClusterAccess, apiPath: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+/** `timeoutMs`: longest silence on the connection (default 30 s); `deadlineMs`: longest whole request
+ *  (a server that accepts connections but never answers TLS trips the idle timer only late). */
+export async function kubeGet<T = unknown>(kc: ClusterAccess, apiPath: string, opts: { timeoutMs?: number; deadlineMs?: number; signal?: AbortSignal } = {}): Promise<T> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeHttpError('no current cluster in kubeconfig', undefined);
   const url = new URL(cluster.server.replace(/\/$/, '') + apiPath);
@@ -50,6 +52,10 @@ export async function kubeGet<T = unknown>(kc: ClusterAccess, apiPath: string, o
       });
     });
     req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+    if (opts.deadlineMs) {
+      const deadline = setTimeout(() => req.destroy(new Error(`timed out after ${opts.deadlineMs} ms`)), opts.deadlineMs);
+      req.on('close', () => clearTimeout(deadline));
+    }
     req.on('error', (err) => reject(new KubeHttpError(`${url.host}: ${err.message}`, undefined)));
     req.end();
   });

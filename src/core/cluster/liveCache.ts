@@ -57,6 +57,8 @@ class KindWatcher {
   private attempt = 0;
   private timer?: NodeJS.Timeout;
   private controller?: WatchLike;
+  /** Aborts a list in flight on dispose (a one-shot run must not wait for it to time out). */
+  private readonly listAbort = new AbortController();
   private disposed = false;
   readonly firstResult: Promise<void>;
   private resolveFirst!: () => void;
@@ -77,6 +79,7 @@ class KindWatcher {
     this.disposed = true;
     clearTimeout(this.timer);
     this.controller?.abort();
+    this.listAbort.abort();
   }
 
   private setState(state: KindState, message?: string): void {
@@ -115,7 +118,7 @@ class KindWatcher {
     do {
       const query = new URLSearchParams({ limit: '500' });
       if (cont) query.set('continue', cont);
-      const page = await kubeGet<{ metadata?: { resourceVersion?: string; continue?: string }; items?: KubeObject[] }>(this.cache.opts.kc, `${base}?${query}`);
+      const page = await kubeGet<{ metadata?: { resourceVersion?: string; continue?: string }; items?: KubeObject[] }>(this.cache.opts.kc, `${base}?${query}`, { signal: this.listAbort.signal });
       for (const item of page.items ?? []) {
         // Lists omit apiVersion/kind on items.
         item.apiVersion = this.apiVersion;
