@@ -161,7 +161,7 @@ class Differ {
 
   /** The top level: identity fields and status are not compared, and the object itself is no atomic map. */
   top(d: unknown, l: unknown): void {
-    if (!isPlainObject(d)) { this.walk(d, l); return; }
+    if (!isPlainObject(d)) { this.walk(d, l, undefined); return; }
     if (l === undefined || l === null) {
       if (!isEmptyish(d)) this.emit(d, undefined, false);
       return;
@@ -175,12 +175,13 @@ class Differ {
       const lv = l[key];
       if (dv === lv && typeof dv !== 'object') continue;
       this.path.push(key);
-      this.walk(dv, lv);
+      this.walk(dv, lv, key);
       this.path.pop();
     }
   }
 
-  walk(d: unknown, l: unknown): void {
+  /** `name`: the last field name on the path (a list item's is its list's), undefined at the root. */
+  walk(d: unknown, l: unknown, name: string | undefined): void {
     if (d === undefined || d === null) return;
     if (l === undefined || l === null) {
       if (!isEmptyish(d)) this.emit(d, undefined, false);
@@ -194,7 +195,7 @@ class Differ {
       }
       return;
     }
-    if (Array.isArray(d)) { this.list(d, l); return; }
+    if (Array.isArray(d)) { this.list(d, l, name); return; }
     if (typeof l !== 'object' || Array.isArray(l)) { this.emit(d, l, true); return; }
     const before = this.out.length;
     for (const key in d) {
@@ -205,29 +206,22 @@ class Differ {
       const lv = (l as Obj)[key];
       if (dv === lv && typeof dv !== 'object') continue;
       this.path.push(key);
-      this.walk(dv, lv);
+      this.walk(dv, lv, key);
       this.path.pop();
     }
     // Atomic maps (label selectors, nodeSelector) are one value: a key only live has is drift too.
-    if (this.out.length === before && this.atomicCandidate()) {
+    if (this.out.length === before && name !== undefined && this.atomicCandidate(name)) {
       if (isAtomicMap(this.kind, this.names()) && !canonicalEqual(d, l)) this.emit(d, l, true);
     }
   }
 
   /** isAtomicMap answers yes only at a few last field names (or a PVC's one-name paths, which it
    *  compares joined): it is asked only there. */
-  private atomicCandidate(): boolean {
-    for (let i = this.path.length - 1; i >= 0; i--) {
-      const s = this.path[i];
-      if (typeof s === 'string') {
-        if (ATOMIC_MAP_FIELDS.has(s)) return true;
-        return this.kind === 'PersistentVolumeClaim' && this.names().length === 1;
-      }
-    }
-    return false;
+  private atomicCandidate(name: string): boolean {
+    return ATOMIC_MAP_FIELDS.has(name) || (this.kind === 'PersistentVolumeClaim' && this.names().length === 1);
   }
 
-  private list(d: unknown[], l: unknown): void {
+  private list(d: unknown[], l: unknown, name: string | undefined): void {
     if (!Array.isArray(l)) {
       if (!(d.length === 0 && isEmptyish(l))) this.emit(d, l, true);
       return;
@@ -235,7 +229,7 @@ class Differ {
     const kind = this.kind;
     const names = this.names();
     const lt = listType(kind, names);
-    if (lt.type === 'map' && keyedItems(d, lt.keys)) { this.keyedList(d, l, lt.keys, names); return; }
+    if (lt.type === 'map' && keyedItems(d, lt.keys)) { this.keyedList(d, l, lt.keys, names, name); return; }
     if (lt.type === 'set') {
       // Every Git member must be somewhere live.
       for (let i = 0; i < d.length; i++) {
@@ -251,13 +245,13 @@ class Differ {
     if (d.length !== l.length) { this.emit(d, l, true); return; }
     for (let i = 0; i < d.length; i++) {
       this.path.push(i); this.liveIndex.push(i);
-      this.walk(d[i], l[i]);
+      this.walk(d[i], l[i], name);
       this.path.pop(); this.liveIndex.pop();
     }
   }
 
   /** SSA list-map: each Git item is matched with the live item of the same key (same position first). */
-  private keyedList(d: unknown[], l: unknown[], keys: string[], names: string[]): void {
+  private keyedList(d: unknown[], l: unknown[], keys: string[], names: string[], name: string | undefined): void {
     const used: boolean[] = [];
     for (let i = 0; i < d.length; i++) {
       const item = d[i] as Obj;
@@ -273,7 +267,7 @@ class Differ {
       } else {
         used[j] = true;
         this.liveIndex.push(j);
-        this.walk(item, l[j]);
+        this.walk(item, l[j], name);
         this.liveIndex.pop();
       }
       this.path.pop();
