@@ -17,6 +17,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { cliPath, startSandbox } from '../test/support/sandbox';
 import { helmPath } from '../test/support/tools';
+import { generateFleet } from './fleet';
 
 const APPS = Number(process.env.BENCH_APPS ?? 20);
 const PER_APP = Number(process.env.BENCH_PER_APP ?? 100);
@@ -29,87 +30,6 @@ const HOLD = process.env.BENCH_HOLD === '1';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
-
-function deployment(app: number, i: number): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: svc-${i}
-  namespace: fleet-${app}
-  labels:
-    app: svc-${i}
-    team: team-${app % 5}
-spec:
-  replicas: ${1 + (i % 3)}
-  selector:
-    matchLabels:
-      app: svc-${i}
-  template:
-    metadata:
-      labels:
-        app: svc-${i}
-    spec:
-      containers:
-        - name: app
-          image: registry.example/fleet/svc-${i}:1.${app}.${i}
-          ports:
-            - containerPort: 8080
-          env:
-            - name: APP
-              value: "${app}"
-            - name: INDEX
-              value: "${i}"
-          resources:
-            limits:
-              cpu: 0.5
-              memory: 256Mi
-            requests:
-              cpu: 100m
-              memory: 128Mi
-`;
-}
-
-function service(app: number, i: number): string {
-  return `apiVersion: v1
-kind: Service
-metadata:
-  name: svc-${i}
-  namespace: fleet-${app}
-spec:
-  selector:
-    app: svc-${i}
-  ports:
-    - name: http
-      port: 80
-      targetPort: 8080
-`;
-}
-
-function configMap(app: number, i: number): string {
-  return `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: cfg-${i}
-  namespace: fleet-${app}
-data:
-  LOG_LEVEL: info
-  FEATURE_${i}: "on"
-`;
-}
-
-/** 20 apps x 100 objects: per app 40 Deployments, 40 Services, 20 ConfigMaps, one file per object. */
-function generateFleet(root: string): void {
-  for (let a = 0; a < APPS; a++) {
-    const dir = path.join(root, `app-${String(a).padStart(2, '0')}`);
-    fs.mkdirSync(dir, { recursive: true });
-    const deployments = Math.round(PER_APP * 0.4);
-    const services = Math.round(PER_APP * 0.4);
-    const configs = PER_APP - deployments - services;
-    for (let i = 0; i < deployments; i++) fs.writeFileSync(path.join(dir, `deploy-${i}.yaml`), deployment(a, i));
-    for (let i = 0; i < services; i++) fs.writeFileSync(path.join(dir, `svc-${i}.yaml`), service(a, i));
-    for (let i = 0; i < configs; i++) fs.writeFileSync(path.join(dir, `cfg-${i}.yaml`), configMap(a, i));
-  }
-}
 
 function timed<T>(fn: () => T): { ms: number; value: T } {
   const t0 = performance.now();
@@ -150,7 +70,7 @@ async function main(): Promise<void> {
     set(target, key, value) { target[key as string] = value; console.log(`  ${String(key)}: ${value}`); return true; },
   });
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-bench-fleet-'));
-  generateFleet(root);
+  generateFleet(root, APPS, PER_APP);
   console.log(`fleet: ${APPS} apps x ${PER_APP} objects in ${root}`);
   const cli = cliPath();
   const sb = await startSandbox({ agent: false });
