@@ -164,8 +164,10 @@ export async function startCodeServer(opts = {}) {
     }
     opts.log?.(`installed ${path.basename(opts.installVsix)}: ${(r.stdout.trim().split('\n').pop() ?? '').trim()}`);
   }
+  // Workspace trust stays off unless a run turns it on (the restricted-mode run opens its folder untrusted).
+  const trust = opts.settings?.['security.workspace.trust.enabled'] === true;
   const args = [codeServerEntry, '--auth', 'none', '--bind-addr', `${bind}:${port}`, '--disable-telemetry',
-    '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+    '--disable-update-check', ...(trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override',
     '--ignore-last-opened', ...common];
   if (opts.workspace) args.push(opts.workspace);
   const proc = spawnGroup('code-server', process.execPath, args, { env, cwd: opts.workspace ?? projectRoot, echo: opts.echo });
