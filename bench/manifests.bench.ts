@@ -136,7 +136,8 @@ function coldRun(mode: 'lazy' | 'eager' | 'read-all'): { wall: number; cpu: numb
     ${service}
     ${configMap}
     ${fleet}
-    const files = fleet();
+    // flat strings, as readFileSync gives them (a template literal is a rope until first read)
+    const files = fleet().map(([file, text]) => [file, Buffer.from(text).toString()]);
     const cpu = () => { try { return Number(fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6; } catch { return NaN; } };
     const keep = [];
     const c0 = cpu();
@@ -161,7 +162,7 @@ for (const mode of ['lazy', 'eager', 'read-all'] as const) {
   const label = { lazy: 'values, field sources lazy (default)', eager: 'values + every field source built (eager path, as before)', 'read-all': 'lazy, then every field source read (hover index)' }[mode];
   console.log(`parseManifests 2,000 one-object files, cold, ${label}: wall ${stats(runs.map((r) => r.wall))}; main-thread CPU ${stats(runs.map((r) => r.cpu))} (${COLD_RUNS} fresh processes)${mode === 'lazy' && Math.min(...runs.map((r) => r.wall)) > 40 ? ' OVER TARGET 40 ms' : ''}`);
 }
-const files = fleet();
+const files = fleet().map(([file, text]) => [file, Buffer.from(text).toString()] as const);
 for (const [label, opts] of [['lazy', {}], ['eager', { lazy: false }]] as const) {
   for (let i = 0; i < 5; i++) for (const [file, text] of files) parseManifests(text, file, opts);
   const warm: number[] = [];

@@ -40,10 +40,12 @@ for (const ch of '~nN+-.0123456789tTfF') MAYBE_TYPED[ch.charCodeAt(0)] = 1;
 /** YAML 1.2 core schema resolution of a plain scalar, as the `yaml` package does it. */
 export function resolvePlain(s: string): unknown {
   const c = s.charCodeAt(0);
-  // fast exit without a regex: most scalars (and keys) are words
+  // without a regex when the first character leaves one candidate: most scalars (and keys) are words
   if (c >= 128 || MAYBE_TYPED[c] === 0) return s;
+  if (c === 116 || c === 84) return s === 'true' || s === 'True' || s === 'TRUE' ? true : s; // t T
+  if (c === 102 || c === 70) return s === 'false' || s === 'False' || s === 'FALSE' ? false : s; // f F
+  if (c === 110 || c === 78 || c === 126) return s === 'null' || s === 'Null' || s === 'NULL' || s === '~' ? null : s; // n N ~
   if (NULL_RE.test(s)) return null;
-  if (c === 110 || c === 78) return s; // n/N: only null starts so
   if (TRUE_RE.test(s)) return true;
   if (FALSE_RE.test(s)) return false;
   if (INT_RE.test(s)) return Number(s);
@@ -524,6 +526,8 @@ const NOT_LEAN = /[^\t\n\r\x20-\x7e]|\r(?!\n)/;
 let LS = new Int32Array(512);
 let CS = new Int32Array(512);
 let CE = new Int32Array(512);
+/** First content character of each line (0 for a blank one): read from here, not from the text. */
+let FC = new Uint8Array(512);
 let S = '';
 /** Line count of the current file, and end (exclusive) of the document being parsed. */
 let NLINES = 0;
@@ -591,21 +595,32 @@ export function leanScan(text: string): LeanFile | undefined {
     let nl = text.indexOf('\n', start);
     if (nl < 0) nl = len;
     if (k === LS.length) grow();
+    LS[k] = start;
+    if (nl === start) {
+      // an empty line (no character read: reading past the end would cost the optimized code)
+      CS[k] = CE[k] = start;
+      FC[k] = 0;
+      k++;
+      if (nl === len) break;
+      start = nl + 1;
+      continue;
+    }
     // indentation: most lines are indented like the one before (one native comparison), then per space
     let cs = indent > 0 && indent < SPACES.length && text.startsWith(SPACES[indent], start) ? start + indent : start;
     let c = text.charCodeAt(cs);
-    while (c === 32) c = text.charCodeAt(++cs);
+    while (c === 32 && ++cs < nl) c = text.charCodeAt(cs);
+    // content end: without CR and trailing blanks
     let ce = nl;
-    let e = text.charCodeAt(ce - 1);
-    if (e === 13 && ce > cs) e = text.charCodeAt(--ce - 1);
-    while ((e === 32 || e === 9) && ce > cs) e = text.charCodeAt(--ce - 1);
+    if (text.charCodeAt(ce - 1) === 13) ce--;
+    let e = 0;
+    while (ce > cs && ((e = text.charCodeAt(ce - 1)) === 32 || e === 9)) ce--;
     if (cs < ce) {
       if (c === 9) return undefined; // tab indentation
       indent = cs - start;
     }
-    LS[k] = start;
     CS[k] = cs;
     CE[k] = ce;
+    FC[k] = cs < ce ? c : 0;
     // document markers: the same tests as parseDocuments' line loop, on the rare lines they concern
     const c0 = cs === start ? c : 32;
     if (c0 === 37 /* % */) return undefined;
@@ -636,12 +651,15 @@ function grow(): void {
   const ls = new Int32Array(n);
   const cs = new Int32Array(n);
   const ce = new Int32Array(n);
+  const fc = new Uint8Array(n);
   ls.set(LS);
   cs.set(CS);
   ce.set(CE);
+  fc.set(FC);
   LS = ls;
   CS = cs;
   CE = ce;
+  FC = fc;
 }
 
 /** Value of the document on lines [a, b) of the file leanScan() just scanned (no other scan in
@@ -671,13 +689,9 @@ export function leanFirstContent(a: number): number {
   return nextContent(a);
 }
 
-function isBlank(i: number): boolean {
-  const cs = CS[i];
-  return cs === CE[i] || S.charCodeAt(cs) === 35; // '#'
-}
-
+/** The first line at or after i that is neither blank nor a comment (END when none). */
 function nextContent(i: number): number {
-  while (i < END && isBlank(i)) i++;
+  for (let c = 0; i < END && ((c = FC[i]) === 0 || c === 35); i++);
   return i;
 }
 
@@ -685,11 +699,16 @@ const indentOf = (i: number): number => CS[i] - LS[i];
 
 /** `-` or `- ...` */
 function isItem(i: number): boolean {
+  if (FC[i] !== 45) return false;
   const cs = CS[i];
-  return S.charCodeAt(cs) === 45 && (CE[i] - cs === 1 || S.charCodeAt(cs + 1) === 32);
+  return CE[i] - cs === 1 || S.charCodeAt(cs + 1) === 32;
 }
 
 const isBlankChar = (c: number): boolean => c === 32 || c === 9;
+
+/** Characters a plain scalar may not start with: & * ! | > % @ ` , [ ] { } # ' " */
+const INDICATOR = new Uint8Array(128);
+for (const ch of '&*!|>%@`,[]{}#\'"') INDICATOR[ch.charCodeAt(0)] = 1;
 
 /** Index of the closing quote of a quoted scalar opening at `at`; bails on escapes and on quotes
  *  that do not close on the line. */
@@ -706,19 +725,22 @@ function quoteEnd(at: number, ce: number): number {
   return q;
 }
 
-/** Index of the `:` that ends the key of a key line [cs, ce), or -1 (isKeyLine + keyColon above). */
-function keyColonAt(cs: number, ce: number): number {
-  const c = S.charCodeAt(cs);
+/** Index of the `:` that ends the key of a key line [cs, ce) starting with character c, or -1
+ *  (isKeyLine + keyColon above). */
+function keyColonAt(cs: number, ce: number, c: number): number {
   if (c === 34 || c === 39) {
     const q = quoteEnd(cs, ce);
-    return S.charCodeAt(q + 1) === 58 && (q + 2 === ce || isBlankChar(S.charCodeAt(q + 2))) ? q + 1 : -1;
+    const after = S.charCodeAt(q + 2);
+    return S.charCodeAt(q + 1) === 58 && (q + 2 === ce || after === 32 || after === 9) ? q + 1 : -1;
   }
   if (c === 35 || c === 91 || c === 123) return -1; // # [ {
   // the first `:` followed by a blank or the end of the line...
   let k = S.indexOf(':', cs);
   for (;;) {
     if (k < 0 || k >= ce) return -1;
-    if (k + 1 === ce || isBlankChar(S.charCodeAt(k + 1))) break;
+    if (k + 1 === ce) break;
+    const after = S.charCodeAt(k + 1);
+    if (after === 32 || after === 9) break;
     k = S.indexOf(':', k + 1);
   }
   // ...unless a comment (`#` after a blank) starts before it
@@ -726,11 +748,9 @@ function keyColonAt(cs: number, ce: number): number {
   return k;
 }
 
-/** plainStartOk() above, on [from, end). */
-function plainStartAt(from: number, end: number): boolean {
-  const c = S.charCodeAt(from);
-  // & * ! | > % @ ` , [ ] { } # ' "
-  if (c === 38 || c === 42 || c === 33 || c === 124 || c === 62 || c === 37 || c === 64 || c === 96 || c === 44 || c === 91 || c === 93 || c === 123 || c === 125 || c === 35 || c === 39 || c === 34) return false;
+/** plainStartOk() above, on [from, end) starting with character c. */
+function plainStartAt(from: number, end: number, c: number): boolean {
+  if (INDICATOR[c] === 1) return false;
   if ((c === 45 || c === 63 || c === 58) && (end - from === 1 || isBlankChar(S.charCodeAt(from + 1)))) return false;
   return true;
 }
@@ -738,7 +758,7 @@ function plainStartAt(from: number, end: number): boolean {
 /** A block node at line i: a mapping or a sequence (lone scalars are left to the other paths). */
 function node(i: number): unknown {
   if (isItem(i)) return seq(i, indentOf(i));
-  if (keyColonAt(CS[i], CE[i]) >= 0) return map(i, indentOf(i), -1);
+  if (keyColonAt(CS[i], CE[i], FC[i]) >= 0) return map(i, indentOf(i), -1);
   return bail();
 }
 
@@ -751,26 +771,27 @@ function map(i: number, indent: number, firstCs: number): Record<string, unknown
     if (i >= END) break;
     let cs = CS[i];
     let ind = cs - LS[i];
+    let c = FC[i];
     if (first && firstCs >= 0) {
       cs = firstCs;
       ind = indent;
+      c = S.charCodeAt(cs);
     }
     if (ind < indent) break;
     if (ind > indent) bail();
     const ce = CE[i];
-    const colon = keyColonAt(cs, ce);
+    const colon = keyColonAt(cs, ce, c);
     if (colon < 0) {
       if (first) bail();
       break;
     }
     first = false;
     let key: string;
-    const c = S.charCodeAt(cs);
     if (c === 34 || c === 39) key = sliceAt(cs + 1, colon - 1);
     else {
       let kEnd = colon;
       while (kEnd > cs && isBlankChar(S.charCodeAt(kEnd - 1))) kEnd--;
-      if (kEnd === cs || !plainStartAt(cs, kEnd)) bail();
+      if (kEnd === cs || !plainStartAt(cs, kEnd, c)) bail();
       const k = resolvePlain(sliceAt(cs, kEnd));
       key = typeof k === 'string' ? k : String(k);
     }
@@ -820,7 +841,7 @@ function seq(i: number, indent: number): unknown[] {
       continue;
     }
     if (S.charCodeAt(j) === 45 && (ce - j === 1 || S.charCodeAt(j + 1) === 32)) bail(); // nested compact sequence
-    if (keyColonAt(j, ce) >= 0) out.push(map(i, ind + (j - cs), j)); // compact mapping at the item's column
+    if (keyColonAt(j, ce, S.charCodeAt(j)) >= 0) out.push(map(i, ind + (j - cs), j)); // compact mapping at the item's column
     else out.push(inline(j, ce, i, indent));
     i = NEXT;
   }
@@ -841,13 +862,13 @@ function inline(j: number, ce: number, i: number, ownerIndent: number): unknown 
     value = c === 123 ? {} : [];
     if (!restIsEmptyAt(j + 2, ce)) bail();
   } else {
-    if (c === 124 || c === 62 || !plainStartAt(j, ce)) bail(); // block scalars among others
+    if (!plainStartAt(j, ce, c)) bail(); // block scalars among others
     value = resolvePlain(sliceAt(j, plainEndAt(j, ce)));
   }
   // anything more indented right after a one-line value is a continuation (or an error)
   const after = nextContent(i + 1);
   if (after < END && indentOf(after) > ownerIndent) bail();
-  NEXT = i + 1;
+  NEXT = after; // (the lines in between are blank: the caller would skip them)
   return value;
 }
 
