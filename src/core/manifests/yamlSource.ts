@@ -133,12 +133,14 @@ function valueLine(pair: { key: unknown; value: unknown }, lines: LineIndex): nu
   return lines.lineOf(value.range[0]);
 }
 
+const NO_OPTIONS = {};
+
 /** Parse every document; callers that want non-Kubernetes documents too (kustomization.yaml, values)
  *  use this. Documents the values-only path reads (fastYaml.ts leanParseDocument: most Kubernetes YAML)
  *  get lazy field sources, computed from the text on first use; the others go through the eager path
  *  below (fast path with sources, else the general parser). `lazy: false` forces the eager path for
  *  every document (tests and benchmarks compare both); `fast: false` uses the `yaml` package only. */
-export function parseDocuments(text: string, file: string, opts: { fast?: boolean; lazy?: boolean } = {}): { docs: ParsedDocument[]; errors: { line: number; message: string }[] } {
+export function parseDocuments(text: string, file: string, opts: { fast?: boolean; lazy?: boolean } = NO_OPTIONS): { docs: ParsedDocument[]; errors: { line: number; message: string }[] } {
   if (opts.fast === false) return parseDocumentsWithYaml(text, file);
   const scanned = opts.lazy === false ? undefined : leanScan(text);
   if (!scanned) return parseDocumentsEager(text, file);
@@ -157,7 +159,7 @@ export function parseDocuments(text: string, file: string, opts: { fast?: boolea
     if (value !== FALLBACK) {
       // the document's text: its lines a..b-1, without the line break that ends line b-1
       const to = last ? text.length : leanLineStart(b) - 1;
-      docs.push({ value, line: leanFirstContent(a) + 1, fieldSources: new LazyFieldSources(text, file, leanLineStart(a), to, a, last, endsWithNewline) });
+      docs.push({ value, line: leanFirstContent(a) + 1, fieldSources: new LazyFieldSources(text, file, leanLineStart(a), to, a) });
       continue;
     }
     lines ??= text.split('\n');
@@ -178,9 +180,8 @@ export class LazyFieldSources extends Map<string, SourceLocation> {
   /** Writes before materialization: [key, value, onlyIfAbsent]. */
   private pending: [string, SourceLocation, boolean][] | undefined;
 
-  constructor(text: string, private readonly file: string, private readonly from: number, private readonly to: number,
-    /** 0-based line of `from` in the file. */
-    private readonly firstLine: number, private readonly last: boolean, private readonly endsWithNewline: boolean) {
+  /** The document is text.slice(from, to) (without the line break after it), from 0-based line `firstLine`. */
+  constructor(text: string, private readonly file: string, private readonly from: number, private readonly to: number, private readonly firstLine: number) {
     super();
     this.text = text;
   }
@@ -194,7 +195,8 @@ export class LazyFieldSources extends Map<string, SourceLocation> {
     const text = this.text!;
     this.text = undefined;
     const lines = text.slice(this.from, this.to).split('\n');
-    const { docs } = eagerDocument(lines, 0, lines.length, this.file, this.last, this.endsWithNewline, this.firstLine);
+    const last = this.to === text.length; // the file's last document
+    const { docs } = eagerDocument(lines, 0, lines.length, this.file, last, text.endsWith('\n'), this.firstLine);
     // (super.set: this.set would queue the entries again)
     if (docs[0]) for (const [k, v] of docs[0].fieldSources) super.set(k, v);
     if (this.pending) for (const [k, v, ifAbsent] of this.pending) if (!ifAbsent || !super.has(k)) super.set(k, v);
@@ -364,10 +366,11 @@ function rebase(sources: Map<string, SourceLocation>, prefix: string): Map<strin
 }
 
 /** Multi-document Kubernetes YAML: skips empty and non-Kubernetes documents, expands `*List` kinds. */
-export function parseManifests(text: string, file: string, opts: { fast?: boolean; lazy?: boolean } = {}): ParseResult {
+export function parseManifests(text: string, file: string, opts: { fast?: boolean; lazy?: boolean } = NO_OPTIONS): ParseResult {
   const { docs, errors } = parseDocuments(text, file, opts);
   const objects: ParsedObject[] = [];
-  for (const doc of docs) {
+  for (let d = 0; d < docs.length; d++) { // (an index loop: no iterator objects in cold code)
+    const doc = docs[d];
     if (!isKubeObject(doc.value)) continue;
     const obj = doc.value;
     if (isListKind(obj)) {
