@@ -545,15 +545,16 @@ let BACKSLASH = false;
 /** SPACES[n]: n spaces. */
 const SPACES = Array.from({ length: 33 }, (_, n) => ' '.repeat(n));
 
-/** Strings read recently, by a hash of first and last character and length: keys and common values
- *  (apiVersion, metadata, name, Deployment, TCP...) read again are compared in place instead of sliced,
- *  which saves the new string and its garbage (the output is the same: strings are values). */
+/** Short strings read recently, by a hash of first and last character and length: keys and common
+ *  values (apiVersion, metadata, name, Deployment, TCP...) read again are compared in place instead of
+ *  sliced, which saves the new string and its garbage (the output is the same: strings are values).
+ *  Only up to 12 characters: V8 copies those, while a longer slice would keep its whole file alive. */
 const RECENT: string[] = new Array<string>(2048).fill('');
 
 /** S.slice(from, end), shared with an equal string read before when there is one. */
 function sliceAt(from: number, end: number): string {
   const len = end - from;
-  if (len > 40) return S.slice(from, end);
+  if (len > 12) return S.slice(from, end);
   const slot = (S.charCodeAt(from) * 61 + S.charCodeAt(end - 1) * 7 + len) & 2047;
   const seen = RECENT[slot];
   if (seen.length === len && S.startsWith(seen, from)) return seen;
