@@ -81,6 +81,12 @@ export function isHook(obj: KubeObject): boolean {
   return !!a && ('argocd.argoproj.io/hook' in a || 'helm.sh/hook' in a);
 }
 
+/** The kind key (group/kind) of a refKey (group/kind/namespace/name): what comes before its second slash. */
+function kindKeyOfRefKey(key: string): string {
+  const second = key.indexOf('/', key.indexOf('/') + 1);
+  return second < 0 ? key : key.slice(0, second);
+}
+
 function kindKeyOfRef(ref: { apiVersion: string; kind: string }): string {
   return `${groupOf(ref.apiVersion)}/${ref.kind}`;
 }
@@ -507,7 +513,7 @@ export class Engine {
   private kindProblem(kindKey: string): string | undefined {
     const reason = this.clusterReason();
     if (reason) return reason;
-    const status = this.live?.kindStatus(kindKey);
+    const status = this.live?.kindState(kindKey);
     if (!status) return `${kindKey.split('/')[1]} is not watched yet`;
     if (status.state === 'synced') return undefined;
     if (status.state === 'unserved') return undefined; // nothing of that kind can exist: Missing is the truth
@@ -516,8 +522,7 @@ export class Engine {
 
   private compareOne(state: AppState, key: string): void {
     const desired = state.desired.get(key);
-    const ref: ObjectRef | undefined = desired?.ref;
-    const kindKey = ref ? kindKeyOfRef(ref) : key.split('/').slice(0, 2).join('/');
+    const kindKey = kindKeyOfRefKey(key);
     const problem = this.kindProblem(kindKey);
     const live = problem ? undefined : this.live?.get(key);
     if (problem) {

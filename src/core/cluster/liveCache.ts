@@ -298,8 +298,9 @@ export class LiveCache {
   }
 
   get(key: string): KubeObject | undefined {
-    const kindKey = key.split('/').slice(0, 2).join('/');
-    return this.watchers.get(kindKey)?.objects.get(key);
+    // refKey is group/kind/namespace/name: the kind key is what comes before the second slash.
+    const second = key.indexOf('/', key.indexOf('/') + 1);
+    return this.watchers.get(second < 0 ? key : key.slice(0, second))?.objects.get(key);
   }
 
   objectsOf(kindKey: string): Iterable<KubeObject> {
@@ -312,6 +313,11 @@ export class LiveCache {
 
   kindStatus(kindKey: string): KindStatus | undefined {
     return this.watchers.get(kindKey)?.status();
+  }
+
+  /** A kind's state without building a status object (asked once per compared object). */
+  kindState(kindKey: string): Pick<KindStatus, 'kind' | 'state' | 'message'> | undefined {
+    return this.watchers.get(kindKey);
   }
 
   kinds(): KindStatus[] {
