@@ -669,6 +669,7 @@ function grow(): void {
 export function leanParseDocument(file: LeanFile, a: number, b: number): unknown {
   if (S !== file.text || NLINES !== file.lineCount) throw new Error('leanParseDocument: not the file scanned last');
   END = b;
+  ITEMS_TOP = 0; // (a bail leaves it anywhere)
   try {
     const start = nextContent(a);
     if (start >= b) return undefined;
@@ -820,8 +821,13 @@ function map(i: number, indent: number, firstCs: number): Record<string, unknown
   return out;
 }
 
+/** Items of the sequences being read (a nested one stacks above its parent's), copied out by an
+ *  exact-size slice: most sequences are short, and an array grown by push keeps 16 spare slots. */
+const ITEMS: unknown[] = [];
+let ITEMS_TOP = 0;
+
 function seq(i: number, indent: number): unknown[] {
-  const out: unknown[] = [];
+  const base = ITEMS_TOP;
   for (;;) {
     i = nextContent(i);
     if (i >= END) break;
@@ -837,7 +843,8 @@ function seq(i: number, indent: number): unknown[] {
     if (j >= ce || S.charCodeAt(j) === 35) {
       const next = nextContent(i + 1);
       if (next < END && indentOf(next) > indent) {
-        out.push(node(next));
+        const item = node(next);
+        ITEMS[ITEMS_TOP++] = item;
         i = NEXT;
       } else bail(); // an empty item
       continue;
@@ -845,9 +852,12 @@ function seq(i: number, indent: number): unknown[] {
     const c = S.charCodeAt(j);
     if (c === 45 && (ce - j === 1 || S.charCodeAt(j + 1) === 32)) bail(); // nested compact sequence
     // a compact mapping (keys at the item's column) or a one-line value
-    out.push(keyColonAt(j, ce, c) >= 0 ? map(i, ind + (j - cs), j) : inline(j, ce, i, indent));
+    const item = keyColonAt(j, ce, c) >= 0 ? map(i, ind + (j - cs), j) : inline(j, ce, i, indent);
+    ITEMS[ITEMS_TOP++] = item;
     i = NEXT;
   }
+  const out = ITEMS.slice(base, ITEMS_TOP);
+  ITEMS_TOP = base;
   NEXT = i;
   return out;
 }

@@ -386,7 +386,8 @@ export function parseManifests(text: string, file: string, opts: { fast?: boolea
     normalizeMetadata(obj);
     objects.push({ object: obj, source: { file, line: doc.line }, fieldSources: doc.fieldSources });
   }
-  return { objects, errors };
+  // an exact-size copy: callers keep the result, and a pushed-to array holds 16 spare slots
+  return { objects: objects.slice(), errors };
 }
 
 function normalizeMetadata(obj: KubeObject): void {
