@@ -613,9 +613,9 @@ export function leanScan(text: string): LeanFile | undefined {
     while (c === 32 && ++cs < nl) c = text.charCodeAt(cs);
     // content end: without CR and trailing blanks
     let ce = nl;
-    if (text.charCodeAt(ce - 1) === 13) ce--;
-    let e = 0;
-    while (ce > cs && ((e = text.charCodeAt(ce - 1)) === 32 || e === 9)) ce--;
+    let e = text.charCodeAt(ce - 1); // (the line is not empty: in bounds)
+    if (e === 13) e = --ce > cs ? text.charCodeAt(ce - 1) : 0;
+    while ((e === 32 || e === 9) && ce > cs) e = --ce > cs ? text.charCodeAt(ce - 1) : 0;
     if (cs < ce) {
       if (c === 9) return undefined; // tab indentation
       indent = cs - start;
@@ -801,8 +801,9 @@ function map(i: number, indent: number, firstCs: number): Record<string, unknown
     // (our own values are never undefined: anything else, an inherited name included, is left to the other paths)
     if (key === '<<' || out[key] !== undefined) bail();
     let j = colon + 1;
-    while (j < ce && isBlankChar(S.charCodeAt(j))) j++;
-    if (j >= ce || (S.charCodeAt(j) === 35 && j > colon + 1)) {
+    let v = 0; // first character of the value
+    while (j < ce && ((v = S.charCodeAt(j)) === 32 || v === 9)) j++;
+    if (j >= ce || (v === 35 && j > colon + 1)) {
       // block value on the following lines, or null
       const next = nextContent(i + 1);
       if (next < END && (indentOf(next) > indent || (indentOf(next) === indent && isItem(next)))) {
@@ -814,7 +815,7 @@ function map(i: number, indent: number, firstCs: number): Record<string, unknown
       }
       continue;
     }
-    out[key] = inline(j, ce, i, indent);
+    out[key] = inline(j, ce, i, indent, v);
     i = NEXT;
   }
   NEXT = i;
@@ -852,7 +853,7 @@ function seq(i: number, indent: number): unknown[] {
     const c = S.charCodeAt(j);
     if (c === 45 && (ce - j === 1 || S.charCodeAt(j + 1) === 32)) bail(); // nested compact sequence
     // a compact mapping (keys at the item's column) or a one-line value
-    const item = keyColonAt(j, ce, c) >= 0 ? map(i, ind + (j - cs), j) : inline(j, ce, i, indent);
+    const item = keyColonAt(j, ce, c) >= 0 ? map(i, ind + (j - cs), j) : inline(j, ce, i, indent, c);
     ITEMS[ITEMS_TOP++] = item;
     i = NEXT;
   }
@@ -862,9 +863,8 @@ function seq(i: number, indent: number): unknown[] {
   return out;
 }
 
-/** A one-line value [j, ce) on line i after `key: ` or `- `. */
-function inline(j: number, ce: number, i: number, ownerIndent: number): unknown {
-  const c = S.charCodeAt(j);
+/** A one-line value [j, ce) starting with character c, on line i after `key: ` or `- `. */
+function inline(j: number, ce: number, i: number, ownerIndent: number, c: number): unknown {
   let value: unknown;
   if (c === 34 || c === 39) {
     const q = quoteEnd(j, ce);
@@ -880,7 +880,7 @@ function inline(j: number, ce: number, i: number, ownerIndent: number): unknown 
   }
   // anything more indented right after a one-line value is a continuation (or an error)
   const after = nextContent(i + 1);
-  if (after < END && indentOf(after) > ownerIndent) bail();
+  if (after < END && CS[after] - LS[after] > ownerIndent) bail();
   NEXT = after; // (the lines in between are blank: the caller would skip them)
   return value;
 }
