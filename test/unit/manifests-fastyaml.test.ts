@@ -302,6 +302,14 @@ test('lazy field sources of a document in a multi-document CRLF file, and of one
   assert.deepEqual(lazy.objects.map((o) => o.source), eager.objects.map((o) => o.source));
 });
 
+test('a file of 70,000 lines (the line table grows, and is dropped for the next file) reads as on the eager path', () => {
+  const doc = (i: number) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c${i}\n  labels:\n    app: a${i % 7}\ndata:\n${Array.from({ length: 26 }, (_, k) => `  k${k}: "v${i}-${k}" # c`).join('\n')}\n`;
+  const big = Array.from({ length: 2100 }, (_, i) => doc(i)).join('---\n');
+  assert.ok(big.split('\n').length > 70_000);
+  assert.equal(sameAsEager(big, 'big'), 2100);
+  assert.equal(sameAsEager(handWritten.fleetDeployment, 'after big'), 1);
+});
+
 test('values-only path agrees with the eager path on every YAML file of the fixtures and the corpus', { skip: corpusMissing() }, () => {
   const files = [...yamlFiles(path.join(projectRoot, 'test/fixtures')), ...yamlFiles(corpusDir)];
   let pending = 0;

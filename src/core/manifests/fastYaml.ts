@@ -524,11 +524,12 @@ const STRAY_CR = /\r(?!\n)/;
 
 /** Line table of the file being scanned, reused between calls (grown, never shrunk): start offset,
  *  content start (after the indentation spaces), content end (trailing blanks and CR trimmed). */
-let LS = new Int32Array(512);
-let CS = new Int32Array(512);
-let CE = new Int32Array(512);
+let LS: Int32Array;
+let CS: Int32Array;
+let CE: Int32Array;
 /** First content character of each line (0 for a blank one): read from here, not from the text. */
-let FC = new Uint8Array(512);
+let FC: Uint8Array;
+tables(512);
 let S = '';
 /** Line count of the current file, and end (exclusive) of the document being parsed. */
 let NLINES = 0;
@@ -583,6 +584,7 @@ export interface LeanFile {
  *  takes the general path for the whole file, which decides exactly as before. */
 export function leanScan(text: string): LeanFile | undefined {
   if (NOT_LEAN.test(text) || (text.indexOf('\r') >= 0 && STRAY_CR.test(text))) return undefined;
+  if (LS.length > 65536) tables(512); // a huge file grew them: not kept for the next files
   S = text;
   HASH_FROM = MAX;
   BACKSLASH = text.indexOf('\\') >= 0;
@@ -649,19 +651,19 @@ export function leanScan(text: string): LeanFile | undefined {
 }
 
 function grow(): void {
-  const n = LS.length * 2;
-  const ls = new Int32Array(n);
-  const cs = new Int32Array(n);
-  const ce = new Int32Array(n);
-  const fc = new Uint8Array(n);
-  ls.set(LS);
-  cs.set(CS);
-  ce.set(CE);
-  fc.set(FC);
-  LS = ls;
-  CS = cs;
-  CE = ce;
-  FC = fc;
+  const [ls, cs, ce, fc] = [LS, CS, CE, FC];
+  tables(LS.length * 2);
+  LS.set(ls);
+  CS.set(cs);
+  CE.set(ce);
+  FC.set(fc);
+}
+
+function tables(n: number): void {
+  LS = new Int32Array(n);
+  CS = new Int32Array(n);
+  CE = new Int32Array(n);
+  FC = new Uint8Array(n);
 }
 
 /** Value of the document on lines [a, b) of the file leanScan() just scanned (no other scan in
