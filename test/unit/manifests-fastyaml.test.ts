@@ -178,7 +178,8 @@ const handWritten: Record<string, string> = {
   markers: 'a: 1\n---x: 2\n...x\n',
   afterEnd: 'a: 1\n...\nb: 2\n',
   blockScalars: 'a: |\n  line1\n   indented\n\n  line3\nb: >-\n  x\n  y\nc: 1\n',
-  flow: 'a: {b: 1, c: [2, 3]}\nd: [x, "y"]\ne: { }\nf: [ ]\n',
+  flow: 'a: {b: 1, c: [2, 3]}\nd: [x, "y"] # c\ne: { }\nf: [ ]\ng:\n  - {name: a, value: "1"}\n  - [1, {x: y}]\nh: {"q": \'s\', k: }\n',
+  brokenFlow: 'a: [1, 2\nb: 3\n',
   unicode: 'a: caf\u00e9\nb: "\u00a0"\nc: x\u00a0\n',
   tabs: 'a:\n\tb: 1\n',
   trailingBlanks: 'a: 1   \nb:\t\n  c: x\t \n',
@@ -191,7 +192,8 @@ const handWritten: Record<string, string> = {
   errors: 'a: 1\n---\nb: [1, 2\nc: 3\n---\nd: 4\n',
   anchors: 'a: &x {b: 1}\nc: *x\n',
   escapes: 'a: "x\\"y"\nb: "\\u00e9"\nc: "q\\tx"\n',
-  quoteEscape: 'g: \'it\'\'s\'\n',
+  quoteEscape: 'g: \'it\'\'s\'\nh: \'a\'\'b\' # c\ni: "\\"q\\"" #c\n',
+  escapedKey: '"a\\"b": 1\n',
   badIndent: 'a:\n    b: 1\n  c: 2\n',
   continuation: 'a: one\n  two\nb: 1\n',
   colonValue: 'a: b: c\n',
@@ -209,10 +211,10 @@ test('the values-only path with lazy field sources agrees with the eager path on
   assert.equal(lean(handWritten.fleetDeployment), 1);
   assert.equal(lean(handWritten.crlf), 1);
   assert.equal(lean(handWritten.compact), 1);
-  for (const label of ['scalars', 'keys', 'comments', 'sequences', 'trailingBlanks', 'noFinalNewline', 'indentedRoot', 'rootSequence', 'list']) assert.equal(lean(handWritten[label]), 1, label);
-  assert.equal(lean(handWritten.multiDoc), 2, 'the flow and block scalar documents go the eager way');
+  for (const label of ['scalars', 'keys', 'comments', 'sequences', 'trailingBlanks', 'noFinalNewline', 'indentedRoot', 'rootSequence', 'list', 'flow', 'escapes', 'quoteEscape']) assert.equal(lean(handWritten[label]), 1, label);
+  assert.equal(lean(handWritten.multiDoc), 3, 'the block scalar document goes the eager way');
   assert.equal(lean(handWritten.errors), 2, 'the broken document goes the eager way');
-  for (const label of ['blockScalars', 'flow', 'unicode', 'tabs', 'strayCr', 'escapes', 'duplicate', 'proto', 'inheritedKeys', 'nestedCompact', 'anchors', 'rootScalar', 'directive', 'afterEnd', 'continuation', 'quoteEscape']) {
+  for (const label of ['blockScalars', 'unicode', 'tabs', 'strayCr', 'duplicate', 'proto', 'inheritedKeys', 'nestedCompact', 'anchors', 'rootScalar', 'directive', 'afterEnd', 'continuation', 'escapedKey', 'brokenFlow']) {
     assert.equal(lean(handWritten[label]), 0, label);
   }
 });
@@ -224,7 +226,8 @@ test('leanParseDocument: FALLBACK for what it leaves to the other paths, undefin
   };
   assert.deepEqual(one('a:\n  - b: 1\n    c: x y\n'), { a: [{ b: 1, c: 'x y' }] });
   assert.equal(one('# only a comment\n\n'), undefined);
-  for (const text of ['a: |\n  x\n', 'a: {b: 1}\n', 'a: "\\n"\n', 'a: 1\n  b\n', 'x\n', 'a: [1]\n', '? a\n: b\n', 'a:\n  -\n']) {
+  assert.deepEqual(one('a: {b: 1, c: [x, "y"]}\nd: "\\t\\u00e9"\ne: \'it\'\'s\'\n'), { a: { b: 1, c: ['x', 'y'] }, d: '\t\u00e9', e: "it's" });
+  for (const text of ['a: |\n  x\n', 'a: {b: 1\n', 'a: "x\n  y"\n', 'a: 1\n  b\n', 'x\n', 'a: [1] x\n', '? a\n: b\n', 'a:\n  -\n', '"a\\"b": 1\n']) {
     assert.equal(one(text), FALLBACK, JSON.stringify(text));
   }
   assert.equal(leanScan('a: caf\u00e9\n'), undefined, 'non-ASCII: the eager path for the whole file');

@@ -507,9 +507,9 @@ export function fastParseDocument(rawLines: string[], firstLine: number, file: s
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Values only: the same grammar as BlockParser above, restricted further (no block scalars, no flow
-// collections but `{}` / `[]`, no escapes in quoted scalars, no lone scalar nodes, printable ASCII
-// only), that builds the JS value without field sources and without allocating a string per line.
+// Values only: the same grammar as BlockParser above, restricted further (no block scalars, no escaped
+// quoted keys, no lone scalar nodes, printable ASCII only), that builds the JS value without field
+// sources and without allocating a string per line.
 // It runs cold in the CLI on thousands of small files, so it reads the file text in place through a
 // line table and returns the next line in a module variable instead of tuples. Anything it does not
 // handle returns FALLBACK and the caller uses fastParseDocument (which falls back to the `yaml`
@@ -715,26 +715,30 @@ const isBlankChar = (c: number): boolean => c === 32 || c === 9;
 const INDICATOR = new Uint8Array(128);
 for (const ch of '&*!|>%@`,[]{}#\'"') INDICATOR[ch.charCodeAt(0)] = 1;
 
-/** Index of the closing quote of a quoted scalar opening at `at`; bails on escapes and on quotes
- *  that do not close on the line. */
+/** Index of the closing quote of a quoted scalar opening at `at`, or -1 when it has escapes or does
+ *  not close on the line (left to doubleQuoted / singleQuoted above). */
 function quoteEnd(at: number, ce: number): number {
   const single = S.charCodeAt(at) === 39;
   const q = S.indexOf(single ? "'" : '"', at + 1);
-  if (q < 0 || q >= ce) bail();
+  if (q < 0 || q >= ce) return -1;
   if (single) {
-    if (S.charCodeAt(q + 1) === 39) bail(); // '' escape
+    if (S.charCodeAt(q + 1) === 39) return -1; // '' escape
   } else if (BACKSLASH) {
     const b = S.indexOf('\\', at + 1);
-    if (b >= 0 && b < q) bail(); // backslash escape
+    if (b >= 0 && b < q) return -1; // backslash escape
   }
   return q;
 }
+
+/** Field sources nobody reads: flow collections go through FlowParser above, which records them. */
+const NO_SOURCES: Ctx = { set() {} };
 
 /** Index of the `:` that ends the key of a key line [cs, ce) starting with character c, or -1
  *  (isKeyLine + keyColon above). */
 function keyColonAt(cs: number, ce: number, c: number): number {
   if (c === 34 || c === 39) {
     const q = quoteEnd(cs, ce);
+    if (q < 0) bail(); // escaped keys: rare
     const after = S.charCodeAt(q + 2);
     return S.charCodeAt(q + 1) === 58 && (q + 2 === ce || after === 32 || after === 9) ? q + 1 : -1;
   }
@@ -870,12 +874,27 @@ function inline(j: number, ce: number, i: number, ownerIndent: number, c: number
   let value: unknown;
   if (c === 34 || c === 39) {
     const q = quoteEnd(j, ce);
-    value = sliceAt(j + 1, q);
-    if (!restIsEmptyAt(q + 1, ce)) bail();
+    if (q >= 0) {
+      value = sliceAt(j + 1, q);
+      if (!restIsEmptyAt(q + 1, ce)) bail();
+    } else {
+      // escapes: the readers of the eager path, on the line's text (BlockParser.inlineScalar does the same)
+      const line = S.slice(j, ce);
+      const [v, end] = c === 34 ? doubleQuoted(line, 0) : singleQuoted(line, 0);
+      if (!restIsEmpty(line, end)) bail();
+      value = v;
+    }
   } else if (c === 123 || c === 91) {
-    if (S.charCodeAt(j + 1) !== (c === 123 ? 125 : 93)) bail(); // only {} and []
-    value = c === 123 ? {} : [];
-    if (!restIsEmptyAt(j + 2, ce)) bail();
+    if (S.charCodeAt(j + 1) === (c === 123 ? 125 : 93)) {
+      value = c === 123 ? {} : []; // {} and [], the usual ones
+      if (!restIsEmptyAt(j + 2, ce)) bail();
+    } else {
+      // a one-line flow collection: FlowParser, as BlockParser.inlineScalar runs it
+      const line = S.slice(j, ce);
+      const fp = new FlowParser(line, 0, 0, '', NO_SOURCES);
+      value = fp.value('');
+      if (!restIsEmpty(line, fp.i)) bail();
+    }
   } else {
     if (!plainStartAt(j, ce, c)) bail(); // block scalars among others
     value = resolvePlain(sliceAt(j, plainEndAt(j, ce)));
