@@ -383,9 +383,6 @@ export class Engine {
       keepStatus: (kind) => HEALTH_KINDS.has(kind) || kind === 'Application' || kind === 'Kustomization' || kind === 'HelmRelease',
       log: (l) => this.log(l),
     });
-    // One-shot runs (the CLI): the kinds every diff lists (the agents' objects, the kinds Extras are looked
-    // for in) start listing now, beside the version probe, instead of one round trip later.
-    if (this.opts.watch === false) live.prefetchKinds([...AGENT_KINDS, ...EXTRA_KINDS]);
     try {
       await kubeGet(loaded.kc, '/version', { timeoutMs: 10_000, deadlineMs: 10_000 });
     } catch (err) {
@@ -405,6 +402,9 @@ export class Engine {
       }
       // Other codes (403 on /version): carry on, per-kind errors will say more.
     }
+    // One-shot runs (the CLI): the kinds every diff lists (the agents' objects, the kinds Extras are looked
+    // for in) start listing now, while the workspace is still being read, over the probe's connection.
+    if (this.opts.watch === false) live.prefetchKinds([...AGENT_KINDS, ...EXTRA_KINDS]);
     this.reconnectAttempt = 0;
     this.trackedIndexDirty = true;
     this.discovery = discovery;
