@@ -177,7 +177,13 @@ const handWritten: Record<string, string> = {
   multiDoc: '---\n---\n# c\n---\na: 1\n...\n---\nb: 2\n--- # c\nc: [1, 2]\n---\nd: |\n  block\n',
   markers: 'a: 1\n---x: 2\n...x\n',
   afterEnd: 'a: 1\n...\nb: 2\n',
-  blockScalars: 'a: |\n  line1\n   indented\n\n  line3\nb: >-\n  x\n  y\nc: 1\n',
+  blockScalars: 'a: |\n  line1\n   indented\n\n  # not a comment\n  line3\nb: >-\n  x\n  y\n\n  z\nc: |2\n    two\nd: > # c\n  f\ne: 1\n',
+  blockChomping: 'a: |+\n  kept\n\n\nb: |-\n  stripped\n\nc: |\n\nd: >+\n  x\n',
+  blockInSequence: 'args:\n  - |\n    one\n  - >-\n    two\n    three\n  - plain\nlist:\n- name: a\n  script: |\n    echo hi\n- name: b\n',
+  blockCrlf: 'a: |\r\n  x\r\n  y \r\n\r\nb: 1\r\n',
+  blockBeforeMarker: 'a: |\n  x\n\n---\nb: |+\n  y\n\n',
+  blockAtEndWithoutNewline: 'a: |\n  x',
+  foldedMoreIndented: 'a: >\n  x\n    y\n  z\n',
   flow: 'a: {b: 1, c: [2, 3]}\nd: [x, "y"] # c\ne: { }\nf: [ ]\ng:\n  - {name: a, value: "1"}\n  - [1, {x: y}]\nh: {"q": \'s\', k: }\n',
   brokenFlow: 'a: [1, 2\nb: 3\n',
   unicode: 'a: caf\u00e9\nb: "\u00a0"\nc: x\u00a0\n',
@@ -211,10 +217,11 @@ test('the values-only path with lazy field sources agrees with the eager path on
   assert.equal(lean(handWritten.fleetDeployment), 1);
   assert.equal(lean(handWritten.crlf), 1);
   assert.equal(lean(handWritten.compact), 1);
-  for (const label of ['scalars', 'keys', 'comments', 'sequences', 'trailingBlanks', 'noFinalNewline', 'indentedRoot', 'rootSequence', 'list', 'flow', 'escapes', 'quoteEscape']) assert.equal(lean(handWritten[label]), 1, label);
-  assert.equal(lean(handWritten.multiDoc), 3, 'the block scalar document goes the eager way');
+  for (const label of ['scalars', 'keys', 'comments', 'sequences', 'trailingBlanks', 'noFinalNewline', 'indentedRoot', 'rootSequence', 'list', 'flow', 'escapes', 'quoteEscape', 'blockScalars', 'blockChomping', 'blockInSequence', 'blockCrlf']) assert.equal(lean(handWritten[label]), 1, label);
+  assert.equal(lean(handWritten.blockBeforeMarker), 2);
+  assert.equal(lean(handWritten.multiDoc), 4);
   assert.equal(lean(handWritten.errors), 2, 'the broken document goes the eager way');
-  for (const label of ['blockScalars', 'unicode', 'tabs', 'strayCr', 'duplicate', 'proto', 'inheritedKeys', 'nestedCompact', 'anchors', 'rootScalar', 'directive', 'afterEnd', 'continuation', 'escapedKey', 'brokenFlow']) {
+  for (const label of ['blockAtEndWithoutNewline', 'foldedMoreIndented', 'unicode', 'tabs', 'strayCr', 'duplicate', 'proto', 'inheritedKeys', 'nestedCompact', 'anchors', 'rootScalar', 'directive', 'afterEnd', 'continuation', 'escapedKey', 'brokenFlow']) {
     assert.equal(lean(handWritten[label]), 0, label);
   }
 });
@@ -227,7 +234,8 @@ test('leanParseDocument: FALLBACK for what it leaves to the other paths, undefin
   assert.deepEqual(one('a:\n  - b: 1\n    c: x y\n'), { a: [{ b: 1, c: 'x y' }] });
   assert.equal(one('# only a comment\n\n'), undefined);
   assert.deepEqual(one('a: {b: 1, c: [x, "y"]}\nd: "\\t\\u00e9"\ne: \'it\'\'s\'\n'), { a: { b: 1, c: ['x', 'y'] }, d: '\t\u00e9', e: "it's" });
-  for (const text of ['a: |\n  x\n', 'a: {b: 1\n', 'a: "x\n  y"\n', 'a: 1\n  b\n', 'x\n', 'a: [1] x\n', '? a\n: b\n', 'a:\n  -\n', '"a\\"b": 1\n']) {
+  assert.deepEqual(one('a: |\n  x\n  # y\nb: >-\n  p\n  q\n'), { a: 'x\n# y\n', b: 'p q' });
+  for (const text of ['a: |\n  x', 'a: {b: 1\n', 'a: "x\n  y"\n', 'a: 1\n  b\n', 'x\n', 'a: [1] x\n', '? a\n: b\n', 'a:\n  -\n', '"a\\"b": 1\n']) {
     assert.equal(one(text), FALLBACK, JSON.stringify(text));
   }
   assert.equal(leanScan('a: caf\u00e9\n'), undefined, 'non-ASCII: the eager path for the whole file');

@@ -219,6 +219,65 @@ interface Ctx {
   set(pointer: string, line: number): void;
 }
 
+/** Lines as blockScalar() reads them: indentation, and the text after it with trailing blanks trimmed
+ *  ('' for a blank line; a comment is text here). */
+interface BlockLines {
+  indentAt(j: number): number;
+  textAt(j: number): string;
+}
+
+/** A block scalar whose header (`|`, `>-`, `|2`...) ends line i; lines up to `count` may hold it.
+ *  [value, the line after it]. */
+function blockScalar(header: string, i: number, ownerIndent: number, count: number, endsWithNewline: boolean, lines: BlockLines): [string, number] {
+  const m = /^([|>])([+-]?)([1-9]?)([+-]?)(?:\s+#.*|\s*)$/.exec(header);
+  if (!m || (m[2] && m[4])) bail();
+  const folded = m![1] === '>';
+  const chomp = m![2] || m![4];
+  let contentIndent = m![3] ? ownerIndent + Number(m![3]) : -1;
+  const raw: string[] = [];
+  let j = i + 1;
+  // raw lines: blank ones, or ones indented enough
+  for (; j < count; j++) {
+    const lnIndent = lines.indentAt(j);
+    const lnText = lines.textAt(j);
+    const isBlank = lnText === '';
+    if (isBlank) {
+      if (contentIndent < 0 && lnIndent > 0) bail(); // leading spaces-only lines before the indentation is known
+      raw.push(lnIndent > (contentIndent < 0 ? Infinity : contentIndent) ? ' '.repeat(lnIndent - contentIndent) : '');
+      continue;
+    }
+    if (contentIndent < 0) {
+      if (lnIndent <= ownerIndent) break;
+      contentIndent = lnIndent;
+    }
+    if (lnIndent < contentIndent) break;
+    raw.push(' '.repeat(lnIndent - contentIndent) + lnText);
+  }
+  if (j >= count && count > 0 && !endsWithNewline) bail(); // last line without a line break
+  // trailing blank lines belong to chomping, not to the node's extent
+  let last = raw.length;
+  while (last > 0 && raw[last - 1] === '') last--;
+  const body = raw.slice(0, last);
+  const trailing = raw.length - last;
+  let text: string;
+  if (folded) {
+    if (body.some((l) => l.startsWith(' ') || l.startsWith('\t'))) bail(); // more-indented lines fold differently
+    text = '';
+    for (let k = 0; k < body.length; k++) {
+      const l = body[k];
+      if (k === 0) text = l;
+      else if (l === '') text += '\n';
+      else if (body[k - 1] === '') text += l;
+      else text += ' ' + l;
+    }
+  } else text = body.join('\n');
+  if (body.length === 0) text = chomp === '+' ? '\n'.repeat(trailing) : '';
+  else if (chomp === '-') { /* strip */ }
+  else if (chomp === '+') text += '\n' + '\n'.repeat(trailing);
+  else text += '\n';
+  return [text, j];
+}
+
 class BlockParser implements Ctx {
   readonly out = new Map<string, SourceLocation>();
   constructor(readonly lines: Line[], readonly firstLine: number, readonly file: string) {}
@@ -281,53 +340,17 @@ class BlockParser implements Ctx {
   }
 
   blockScalar(header: string, i: number, ownerIndent: number): [string, number] {
-    const m = /^([|>])([+-]?)([1-9]?)([+-]?)(?:\s+#.*|\s*)$/.exec(header);
-    if (!m || (m[2] && m[4])) bail();
-    const folded = m![1] === '>';
-    const chomp = m![2] || m![4];
-    let contentIndent = m![3] ? ownerIndent + Number(m![3]) : -1;
-    const raw: string[] = [];
-    let j = i + 1;
-    // raw lines: blank ones, or ones indented enough
-    for (; j < this.lines.length; j++) {
-      const ln = this.lines[j];
-      const isBlank = ln.text === '';
-      if (isBlank) {
-        if (contentIndent < 0 && ln.indent > 0) bail(); // leading spaces-only lines before the indentation is known
-        raw.push(ln.indent > (contentIndent < 0 ? Infinity : contentIndent) ? ' '.repeat(ln.indent - contentIndent) : '');
-        continue;
-      }
-      if (contentIndent < 0) {
-        if (ln.indent <= ownerIndent) break;
-        contentIndent = ln.indent;
-      }
-      if (ln.indent < contentIndent) break;
-      raw.push(' '.repeat(ln.indent - contentIndent) + ln.text);
-    }
-    if (j >= this.lines.length && this.lines.length > 0 && !this.endsWithNewline) bail(); // last line without a line break
-    // trailing blank lines belong to chomping, not to the node's extent
-    let last = raw.length;
-    while (last > 0 && raw[last - 1] === '') last--;
-    const body = raw.slice(0, last);
-    const trailing = raw.length - last;
-    let text: string;
-    if (folded) {
-      if (body.some((l) => l.startsWith(' ') || l.startsWith('\t'))) bail(); // more-indented lines fold differently
-      text = '';
-      for (let k = 0; k < body.length; k++) {
-        const l = body[k];
-        if (k === 0) text = l;
-        else if (l === '') text += '\n';
-        else if (body[k - 1] === '') text += l;
-        else text += ' ' + l;
-      }
-    } else text = body.join('\n');
-    if (body.length === 0) text = chomp === '+' ? '\n'.repeat(trailing) : '';
-    else if (chomp === '-') { /* strip */ }
-    else if (chomp === '+') text += '\n' + '\n'.repeat(trailing);
-    else text += '\n';
-    return [text, j];
+    return blockScalar(header, i, ownerIndent, this.lines.length, this.endsWithNewline, this);
   }
+
+  indentAt(j: number): number {
+    return this.lines[j].indent;
+  }
+
+  textAt(j: number): string {
+    return this.lines[j].text;
+  }
+
 
   endsWithNewline = true;
 
@@ -507,9 +530,9 @@ export function fastParseDocument(rawLines: string[], firstLine: number, file: s
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Values only: the same grammar as BlockParser above, restricted further (no block scalars, no escaped
-// quoted keys, no lone scalar nodes, printable ASCII only), that builds the JS value without field
-// sources and without allocating a string per line.
+// Values only: the same grammar as BlockParser above, restricted further (no escaped quoted keys, no
+// lone scalar nodes, printable ASCII only), that builds the JS value without field sources and without
+// allocating a string per line.
 // It runs cold in the CLI on thousands of small files, so it reads the file text in place through a
 // line table and returns the next line in a module variable instead of tuples. Anything it does not
 // handle returns FALLBACK and the caller uses fastParseDocument (which falls back to the `yaml`
@@ -733,6 +756,12 @@ function quoteEnd(at: number, ce: number): number {
 /** Field sources nobody reads: flow collections go through FlowParser above, which records them. */
 const NO_SOURCES: Ctx = { set() {} };
 
+/** The line table as blockScalar() above reads lines. */
+const TABLE_LINES: BlockLines = {
+  indentAt: (j) => CS[j] - LS[j],
+  textAt: (j) => S.slice(CS[j], CE[j]),
+};
+
 /** Index of the `:` that ends the key of a key line [cs, ce) starting with character c, or -1
  *  (isKeyLine + keyColon above). */
 function keyColonAt(cs: number, ce: number, c: number): number {
@@ -871,6 +900,12 @@ function seq(i: number, indent: number): unknown[] {
 
 /** A one-line value [j, ce) starting with character c, on line i after `key: ` or `- `. */
 function inline(j: number, ce: number, i: number, ownerIndent: number, c: number): unknown {
+  if (c === 124 || c === 62) {
+    // | or >: blockScalar above, on the line table (the document's last line ends the file or a `---`)
+    const [text, next] = blockScalar(S.slice(j, ce), i, ownerIndent, END, END < NLINES || S.endsWith('\n'), TABLE_LINES);
+    NEXT = next;
+    return text;
+  }
   let value: unknown;
   if (c === 34 || c === 39) {
     const q = quoteEnd(j, ce);
