@@ -184,6 +184,8 @@ const handWritten: Record<string, string> = {
   blockBeforeMarker: 'a: |\n  x\n\n---\nb: |+\n  y\n\n',
   blockAtEndWithoutNewline: 'a: |\n  x',
   foldedMoreIndented: 'a: >\n  x\n    y\n  z\n',
+  scalarOnNextLine: 'a:\n  3\nb:\n  "q" # c\nannotations:\n    {}\n    # kubernetes.io/ingress.class: nginx\nlist:\n  -\n    x\n',
+  blockHeaderAlone: 'a:\n  |\n  x\n',
   flow: 'a: {b: 1, c: [2, 3]}\nd: [x, "y"] # c\ne: { }\nf: [ ]\ng:\n  - {name: a, value: "1"}\n  - [1, {x: y}]\nh: {"q": \'s\', k: }\n',
   brokenFlow: 'a: [1, 2\nb: 3\n',
   unicode: 'a: caf\u00e9\nb: "\u00a0"\nc: x\u00a0\n',
@@ -217,11 +219,12 @@ test('the values-only path with lazy field sources agrees with the eager path on
   assert.equal(lean(handWritten.fleetDeployment), 1);
   assert.equal(lean(handWritten.crlf), 1);
   assert.equal(lean(handWritten.compact), 1);
-  for (const label of ['scalars', 'keys', 'comments', 'sequences', 'trailingBlanks', 'noFinalNewline', 'indentedRoot', 'rootSequence', 'list', 'flow', 'escapes', 'quoteEscape', 'blockScalars', 'blockChomping', 'blockInSequence', 'blockCrlf']) assert.equal(lean(handWritten[label]), 1, label);
+  for (const label of ['scalars', 'keys', 'comments', 'sequences', 'trailingBlanks', 'noFinalNewline', 'indentedRoot', 'rootSequence', 'list', 'flow', 'escapes', 'quoteEscape', 'blockScalars', 'blockChomping', 'blockInSequence', 'blockCrlf', 'rootScalar', 'scalarOnNextLine']) assert.equal(lean(handWritten[label]), 1, label);
   assert.equal(lean(handWritten.blockBeforeMarker), 2);
+  assert.equal(parseDocuments('~\n---\nnull\n', '/f.yaml').docs.length, 0, 'null documents are skipped');
   assert.equal(lean(handWritten.multiDoc), 4);
   assert.equal(lean(handWritten.errors), 2, 'the broken document goes the eager way');
-  for (const label of ['blockAtEndWithoutNewline', 'foldedMoreIndented', 'unicode', 'tabs', 'strayCr', 'duplicate', 'proto', 'inheritedKeys', 'nestedCompact', 'anchors', 'rootScalar', 'directive', 'afterEnd', 'continuation', 'escapedKey', 'brokenFlow']) {
+  for (const label of ['blockAtEndWithoutNewline', 'foldedMoreIndented', 'unicode', 'tabs', 'strayCr', 'duplicate', 'proto', 'inheritedKeys', 'nestedCompact', 'anchors', 'blockHeaderAlone', 'directive', 'afterEnd', 'continuation', 'escapedKey', 'brokenFlow']) {
     assert.equal(lean(handWritten[label]), 0, label);
   }
 });
@@ -235,7 +238,8 @@ test('leanParseDocument: FALLBACK for what it leaves to the other paths, undefin
   assert.equal(one('# only a comment\n\n'), undefined);
   assert.deepEqual(one('a: {b: 1, c: [x, "y"]}\nd: "\\t\\u00e9"\ne: \'it\'\'s\'\n'), { a: { b: 1, c: ['x', 'y'] }, d: '\t\u00e9', e: "it's" });
   assert.deepEqual(one('a: |\n  x\n  # y\nb: >-\n  p\n  q\n'), { a: 'x\n# y\n', b: 'p q' });
-  for (const text of ['a: |\n  x', 'a: {b: 1\n', 'a: "x\n  y"\n', 'a: 1\n  b\n', 'x\n', 'a: [1] x\n', '? a\n: b\n', 'a:\n  -\n', '"a\\"b": 1\n']) {
+  assert.equal(one('x\n'), 'x');
+  for (const text of ['a: |\n  x', 'a: {b: 1\n', 'a: "x\n  y"\n', 'a: 1\n  b\n', 'a:\n  x\n  y\n', 'a: [1] x\n', '? a\n: b\n', 'a:\n  -\n', '"a\\"b": 1\n']) {
     assert.equal(one(text), FALLBACK, JSON.stringify(text));
   }
   assert.equal(leanScan('a: caf\u00e9\n'), undefined, 'non-ASCII: the eager path for the whole file');

@@ -530,9 +530,9 @@ export function fastParseDocument(rawLines: string[], firstLine: number, file: s
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Values only: the same grammar as BlockParser above, restricted further (no escaped quoted keys, no
-// lone scalar nodes, printable ASCII only), that builds the JS value without field sources and without
-// allocating a string per line.
+// Values only: the same grammar as BlockParser above, restricted further (no escaped quoted keys,
+// printable ASCII only), that builds the JS value without field sources and without allocating a
+// string per line.
 // It runs cold in the CLI on thousands of small files, so it reads the file text in place through a
 // line table and returns the next line in a module variable instead of tuples. Anything it does not
 // handle returns FALLBACK and the caller uses fastParseDocument (which falls back to the `yaml`
@@ -698,7 +698,7 @@ export function leanParseDocument(file: LeanFile, a: number, b: number): unknown
   try {
     const start = nextContent(a);
     if (start >= b) return undefined;
-    const value = node(start);
+    const value = node(start, -1);
     if (nextContent(NEXT) < b) return FALLBACK;
     return value;
   } catch (err) {
@@ -793,11 +793,14 @@ function plainStartAt(from: number, end: number, c: number): boolean {
   return true;
 }
 
-/** A block node at line i: a mapping or a sequence (lone scalars are left to the other paths). */
-function node(i: number): unknown {
+/** A block node at line i, more indented than its parent: a mapping, a sequence, or a one-line value
+ *  on a line of its own (BlockParser.node above). */
+function node(i: number, parentIndent: number): unknown {
   if (isItem(i)) return seq(i, indentOf(i));
-  if (keyColonAt(CS[i], CE[i], FC[i]) >= 0) return map(i, indentOf(i), -1);
-  return bail();
+  const c = FC[i];
+  if (keyColonAt(CS[i], CE[i], c) >= 0) return map(i, indentOf(i), -1);
+  if (c === 124 || c === 62) bail(); // a block scalar header alone on its line
+  return inline(CS[i], CE[i], i, parentIndent, c);
 }
 
 /** `firstCs` >= 0: the first key starts there, at column `indent` (a compact mapping in a sequence). */
@@ -842,7 +845,7 @@ function map(i: number, indent: number, firstCs: number): Record<string, unknown
       // block value on the following lines, or null
       const next = nextContent(i + 1);
       if (next < END && (indentOf(next) > indent || (indentOf(next) === indent && isItem(next)))) {
-        out[key] = node(next);
+        out[key] = node(next, indent);
         i = NEXT;
       } else {
         out[key] = null;
@@ -879,7 +882,7 @@ function seq(i: number, indent: number): unknown[] {
     if (j >= ce || S.charCodeAt(j) === 35) {
       const next = nextContent(i + 1);
       if (next < END && indentOf(next) > indent) {
-        const item = node(next);
+        const item = node(next, indent);
         ITEMS[ITEMS_TOP++] = item;
         i = NEXT;
       } else bail(); // an empty item

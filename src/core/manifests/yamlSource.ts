@@ -154,7 +154,7 @@ export function parseDocuments(text: string, file: string, opts: { fast?: boolea
     const b = segs[s + 1];
     if (a >= b) continue;
     const value = leanParseDocument(scanned, a, b);
-    if (value === undefined) continue; // empty document
+    if (value === undefined || value === null) continue; // empty document, or a null one (skipped as below)
     const last = b === scanned.lineCount;
     if (value !== FALLBACK) {
       // the document's text: its lines a..b-1, without the line break that ends line b-1
