@@ -18,79 +18,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { configMap, deployment, service } from './fleet';
 
 const APPS = 20;
 const PER_APP = 100;
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const PASSES = Math.max(2, Number(process.env.BENCH_PASSES ?? 10));
-
-// The same generators as bench/engine.bench.ts (kept in step by hand: that file is not importable).
-function deployment(app: number, i: number): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: svc-${i}
-  namespace: fleet-${app}
-  labels:
-    app: svc-${i}
-    team: team-${app % 5}
-spec:
-  replicas: ${1 + (i % 3)}
-  selector:
-    matchLabels:
-      app: svc-${i}
-  template:
-    metadata:
-      labels:
-        app: svc-${i}
-    spec:
-      containers:
-        - name: app
-          image: registry.example/fleet/svc-${i}:1.${app}.${i}
-          ports:
-            - containerPort: 8080
-          env:
-            - name: APP
-              value: "${app}"
-            - name: INDEX
-              value: "${i}"
-          resources:
-            limits:
-              cpu: 0.5
-              memory: 256Mi
-            requests:
-              cpu: 100m
-              memory: 128Mi
-`;
-}
-
-function service(app: number, i: number): string {
-  return `apiVersion: v1
-kind: Service
-metadata:
-  name: svc-${i}
-  namespace: fleet-${app}
-spec:
-  selector:
-    app: svc-${i}
-  ports:
-    - name: http
-      port: 80
-      targetPort: 8080
-`;
-}
-
-function configMap(app: number, i: number): string {
-  return `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: cfg-${i}
-  namespace: fleet-${app}
-data:
-  LOG_LEVEL: info
-  FEATURE_${i}: "on"
-`;
-}
 
 interface Fixture {
   files: { file: string; text: string }[];
