@@ -5,9 +5,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppReport, DriftReport, FieldDrift, IgnoreDifferencesRule, ResourceDrift, SourceLocation } from '../core/model';
 import { parseArgs, stringFlag, UsageError, type ParsedArgs } from './args';
-// Static: yaml is CommonJS, and the CLI is ESM chunks, where import('yaml') has only a default export.
-// (The diff path loads yaml anyway, for the kubeconfig.)
-import { parse } from 'yaml';
 
 const COMMON_STRINGS = ['kubeconfig', 'context', 'output', 'helm-path', 'kustomize-path', 'kubectl-path', 'ignore-differences'];
 
@@ -33,6 +30,7 @@ async function loadIgnoreFile(file: string | undefined): Promise<IgnoreDifferenc
   if (!file) return undefined;
   let text: string;
   try { text = fs.readFileSync(file, 'utf8'); } catch (err) { throw new UsageError(`--ignore-differences: ${(err as Error).message}`); }
+  const { parse } = await import('yaml'); // only with this flag: a plain diff never initializes the yaml package
   const value = parse(text) as unknown;
   const list = Array.isArray(value) ? value : (value as { ignoreDifferences?: unknown })?.ignoreDifferences;
   if (!Array.isArray(list)) throw new UsageError(`--ignore-differences ${file}: expected a list of rules`);
@@ -69,9 +67,16 @@ async function runEngine(args: ParsedArgs, extra: { onlyApps?: string[] }): Prom
   }
 }
 
+/** A path relative to the workspace root, as printed. Files under the root (nearly all) are a slice of
+ *  the absolute path: path.relative for each of thousands of resources was a tenth of the JSON output. */
+function relPath(root: string, file: string): string {
+  if (file.length > root.length + 1 && file.startsWith(root) && file[root.length] === path.sep && !file.includes(`${path.sep}..`)) return file.slice(root.length + 1);
+  return path.relative(root, file) || path.basename(file);
+}
+
 function rel(root: string, loc: SourceLocation | undefined): { file: string; line: number } | undefined {
   if (!loc) return undefined;
-  return { file: path.relative(root, loc.file) || path.basename(loc.file), line: loc.line };
+  return { file: relPath(root, loc.file), line: loc.line };
 }
 
 function driftJson(root: string, d: FieldDrift) {

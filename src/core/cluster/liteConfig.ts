@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import type https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parseDocuments } from '../manifests/yamlSource';
 import type { LoadKubeConfigOptions } from './kubeconfig';
 
 /** What the HTTP helpers need from a kubeconfig; client-node's KubeConfig has the same shape. */
@@ -34,7 +34,10 @@ export function loadLiteKubeConfig(opts: LoadKubeConfigOptions): { kc: ClusterAc
   let current: string | undefined;
   try {
     for (const file of files) {
-      const doc = parse(fs.readFileSync(file, 'utf8')) as Rec | null;
+      // The manifests' fast YAML path (already loaded by a diff): the yaml package only if it must.
+      const parsed = parseDocuments(fs.readFileSync(file, 'utf8'), file);
+      if (parsed.errors.length || parsed.docs.length > 1) return undefined; // client-node's loader words the error
+      const doc = parsed.docs[0]?.value as Rec | null | undefined;
       if (!doc || typeof doc !== 'object') continue;
       const dir = path.dirname(path.resolve(file));
       for (const c of (doc.clusters as Named<Rec>[] | undefined) ?? []) if (c?.name && !clusters.has(c.name)) clusters.set(c.name, { cfg: (c.cluster ?? {}) as Rec, dir });
