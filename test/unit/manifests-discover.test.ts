@@ -397,3 +397,10 @@ test('one pass reads each file once: render reuses what discovery read; without 
   const gone = await renderApp({ ...apps[0], path: path.join(root, 'nope') }, {}, { reads });
   assert.match(gone.error ?? '', /source folder not found/);
 });
+
+test('childPath spells a file exactly as path.join does (discovery and render share reads by that name)', async () => {
+  const { childPath } = await import('../../src/core/manifests/readCache');
+  for (const [dir, rel] of [['/ws/app', 'a.yaml'], ['/ws/app', 'sub/b.yml'], ['/', 'x.yaml'], ['/ws/app', '.hidden.yaml'], ['/ws/app', 'sub/../c.yaml'], ['/ws/app', './d.yaml']]) {
+    assert.equal(childPath(dir, rel), path.join(dir, rel), `${dir} + ${rel}`);
+  }
+});

@@ -6,7 +6,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { App, HelmOptions, IgnoreDifferencesRule, KubeObject, RendererKind, SourceLocation } from '../model';
 import { parseDocuments, parseManifests } from './yamlSource';
-import { UNCACHED, type Reads } from './readCache';
+import { childPath, UNCACHED, type Reads } from './readCache';
 
 export interface DiscoverResult {
   apps: App[];
@@ -405,7 +405,7 @@ async function walk(root: string, reads: Reads): Promise<FolderInfo[]> {
       } else if (e.isFile()) {
         if (KUSTOMIZATION_FILES.includes(e.name) && !info.kustomization) info.kustomization = path.join(dir, e.name);
         if (e.name === 'Chart.yaml') info.chart = true;
-        if (YAML_FILE.test(e.name)) info.yamlFiles.push(path.join(dir, e.name));
+        if (YAML_FILE.test(e.name)) info.yamlFiles.push(childPath(dir, e.name));
       }
     }
     info.yamlFiles.sort();

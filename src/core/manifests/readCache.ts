@@ -4,6 +4,7 @@
 // pass only (the engine drops it after rendering), so it never serves a stale file.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 
 export class ReadCache {
   private readonly texts = new Map<string, string>();
@@ -39,3 +40,11 @@ export const UNCACHED = {
 };
 
 export type Reads = Pick<ReadCache, 'readText' | 'readdir'>;
+
+/** `dir`/`rel` for a normalized absolute `dir` and a plain relative `rel` ('/'-separated, no '.' or '..'):
+ *  what path.join gives, without its normalizing pass (thousands of files per run). Discovery and
+ *  rendering must spell a file the same way: both build paths with this. */
+export function childPath(dir: string, rel: string): string {
+  if (path.sep !== '/' || rel.startsWith('.') || rel.includes('/.')) return path.join(dir, rel);
+  return dir.endsWith('/') ? dir + rel : `${dir}/${rel}`;
+}

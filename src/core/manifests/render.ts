@@ -10,7 +10,7 @@ import { crdScopes, isNamespaced, loadBuiltinScopes } from './scope';
 import type { RenderTools } from './tools';
 import { ToolMissingError } from './tools';
 import { parseManifests } from './yamlSource';
-import { UNCACHED, type Reads } from './readCache';
+import { childPath, UNCACHED, type Reads } from './readCache';
 
 export type { RenderTools } from './tools';
 export { ToolMissingError } from './tools';
@@ -95,7 +95,7 @@ export async function renderDirectory(app: App, reads: Reads = UNCACHED): Promis
   const inputs: string[] = [];
   const errors: string[] = [];
   for (const rel of files) {
-    const file = path.join(app.path, rel);
+    const file = childPath(app.path, rel);
     inputs.push(file);
     const text = reads.readText(file);
     const parsed = parseManifests(text, file);
