@@ -934,7 +934,7 @@ function inline(j: number, ce: number, i: number, ownerIndent: number, c: number
       if (!restIsEmpty(line, fp.i)) bail();
     }
   } else {
-    if (!plainStartAt(j, ce, c)) bail(); // block scalars among others
+    if (!plainStartAt(j, ce, c)) bail(); // an anchor, alias, tag...
     value = resolvePlain(sliceAt(j, plainEndAt(j, ce)));
   }
   // anything more indented right after a one-line value is a continuation (or an error)
