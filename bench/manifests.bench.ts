@@ -9,6 +9,7 @@ import { parseManifests } from '../src/core/manifests/yamlSource';
 import { discoverApps } from '../src/core/manifests/discover';
 import { renderApp } from '../src/core/manifests/render';
 import { corpusDir, corpusMissing, helmPath, kubectlPath } from '../test/support/tools';
+import { configMap, deployment, service } from './fleet';
 
 function doc(i: number): string {
   return [
@@ -44,75 +45,7 @@ for (let i = 0; i < 5; i++) {
 console.log(`  same file through the yaml package only (no fast path): ${stats(slow)}`);
 
 // ---- 2,000 one-object files (the CLI's plain-YAML fleet), cold and warm ----
-// The fleet of bench/engine.bench.ts: 20 apps x (40 Deployments, 40 Services, 20 ConfigMaps).
-
-function deployment(app: number, i: number): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: svc-${i}
-  namespace: fleet-${app}
-  labels:
-    app: svc-${i}
-    team: team-${app % 5}
-spec:
-  replicas: ${1 + (i % 3)}
-  selector:
-    matchLabels:
-      app: svc-${i}
-  template:
-    metadata:
-      labels:
-        app: svc-${i}
-    spec:
-      containers:
-        - name: app
-          image: registry.example/fleet/svc-${i}:1.${app}.${i}
-          ports:
-            - containerPort: 8080
-          env:
-            - name: APP
-              value: "${app}"
-            - name: INDEX
-              value: "${i}"
-          resources:
-            limits:
-              cpu: 0.5
-              memory: 256Mi
-            requests:
-              cpu: 100m
-              memory: 128Mi
-`;
-}
-
-function service(app: number, i: number): string {
-  return `apiVersion: v1
-kind: Service
-metadata:
-  name: svc-${i}
-  namespace: fleet-${app}
-spec:
-  selector:
-    app: svc-${i}
-  ports:
-    - name: http
-      port: 80
-      targetPort: 8080
-`;
-}
-
-function configMap(app: number, i: number): string {
-  return `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: cfg-${i}
-  namespace: fleet-${app}
-data:
-  LOG_LEVEL: info
-  FEATURE_${i}: "on"
-`;
-}
-
+// The fleet of bench/fleet.ts (20 apps x 40 Deployments, 40 Services, 20 ConfigMaps), as texts.
 function fleet(): [string, string][] {
   const files: [string, string][] = [];
   for (let a = 0; a < 20; a++) {
