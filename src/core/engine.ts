@@ -11,7 +11,7 @@ import { readAgentStatus } from './agents/index';
 import { discoverApps, appFromArgoApplication, appFromFluxObject } from './manifests/discover';
 import { renderApp, applyNamespace, toDesired, isKustomizeConfig } from './manifests/render';
 import { ReadCache } from './manifests/readCache';
-import { parseManifests } from './manifests/yamlSource';
+import { LazyFieldSources, parseManifests } from './manifests/yamlSource';
 import {
   fromPointer, groupOf, refKey, refOf,
   type AgentStatus, type App, type AppReport, type ClusterState, type DesiredObject, type DriftReport, type FieldDrift,
@@ -121,10 +121,8 @@ export class Engine {
   /** refKey -> names of apps that declare it. */
   private desiredIndex = new Map<string, Set<string>>();
   /** file -> line -> entries, for hover. */
+  /** Hover index per file, built on a file's first lookup; dropped whenever an app re-renders. */
   private lineIndex = new Map<string, Map<number, LineEntry[]>>();
-  /** Per app, the (file, line) keys it added to lineIndex; apps whose entries are out of date. */
-  private lineKeys = new Map<string, [string, number][]>();
-  private lineIndexDirty = new Set<string>();
   /** Tracking name (app name, or flux:<ns>/<name>) -> refKeys of live objects carrying it. */
   private trackedIndex = new Map<string, Set<string>>();
   private trackedIndexDirty = true;
@@ -233,7 +231,7 @@ export class Engine {
     for (const [name, state] of this.appStates) {
       if (next.get(name) === state) continue;
       for (const key of state.desired.keys()) this.desiredIndex.get(key)?.delete(name);
-      this.lineIndexDirty.add(name);
+      this.lineIndex.clear();
     }
     this.appStates = next;
     this.timings.discover = performance.now() - t0;
@@ -300,7 +298,7 @@ export class Engine {
       if (!set) this.desiredIndex.set(key, (set = new Set()));
       set.add(state.app.name);
     }
-    this.lineIndexDirty.add(state.app.name);
+    this.lineIndex.clear();
   }
 
   /** A directory app with an unsaved buffer (or one changed file): that file's objects are replaced in place. */
@@ -321,37 +319,27 @@ export class Engine {
     return { ...result, objects, error: undefined };
   }
 
-  /** Rebuild the hover index of the apps re-rendered since the last lookup (lazily: the CLI never pays). */
-  private ensureLineIndex(): void {
-    for (const name of this.lineIndexDirty) {
-      const state = this.appStates.get(name);
-      // Drop this app's old entries, found through the app's own list of lines (not a full scan).
-      for (const [file, line] of this.lineKeys.get(name) ?? []) {
-        const lines = this.lineIndex.get(file);
-        const entries = lines?.get(line);
-        if (!lines || !entries) continue;
-        const kept = entries.filter((e) => e.app !== name);
-        if (kept.length) lines.set(line, kept);
-        else lines.delete(line);
-      }
-      this.lineKeys.delete(name);
-      if (!state) continue;
-      const keys: [string, number][] = [];
+  /** The hover index of one file (line -> entries), built on its first lookup: only that file's documents
+   *  compute their field sources (a workspace's sources are computed lazily, per document). */
+  private linesOf(file: string): Map<number, LineEntry[]> {
+    let lines = this.lineIndex.get(file);
+    if (lines) return lines;
+    lines = new Map();
+    for (const [name, state] of this.appStates) {
       for (const [key, d] of state.desired) {
-        const add = (file: string, line: number, pointer: string) => {
-          let lines = this.lineIndex.get(file);
-          if (!lines) this.lineIndex.set(file, (lines = new Map()));
-          let entries = lines.get(line);
-          if (!entries) lines.set(line, (entries = []));
+        const add = (line: number, pointer: string) => {
+          let entries = lines!.get(line);
+          if (!entries) lines!.set(line, (entries = []));
           entries.push({ app: name, key, pointer, depth: pointer === '' ? 0 : pointer.split('/').length - 1 });
-          keys.push([file, line]);
         };
-        add(d.source.file, d.source.line, '');
-        for (const [pointer, loc] of d.fieldSources) add(loc.file, loc.line, pointer);
+        if (d.source.file === file) add(d.source.line, '');
+        const sources = d.fieldSources;
+        if (sources instanceof LazyFieldSources && !sources.mayPointInto(file)) continue;
+        for (const [pointer, loc] of sources) if (loc.file === file) add(loc.line, pointer);
       }
-      this.lineKeys.set(name, keys);
     }
-    this.lineIndexDirty.clear();
+    this.lineIndex.set(file, lines);
+    return lines;
   }
 
   // ---------------------------------------------------------------- cluster
@@ -801,8 +789,7 @@ export class Engine {
 
   /** Hover lookup: which resource field is declared on this line, and its drift. A pure map read. */
   locate(file: string, line: number): Located | undefined {
-    this.ensureLineIndex();
-    const entries = this.lineIndex.get(path.resolve(file))?.get(line);
+    const entries = this.linesOf(path.resolve(file)).get(line);
     if (!entries?.length) return undefined;
     let best: { entry: LineEntry; state: AppState; resource: ResourceDrift; drift?: FieldDrift; c: ResourceComparison | undefined } | undefined;
     for (const entry of entries) {

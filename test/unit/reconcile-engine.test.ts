@@ -65,3 +65,29 @@ test('fileChanged re-renders only the app that reads the file; unsaved text is u
     engine.dispose();
   }
 });
+
+test('hover index per file: a lookup computes the field sources of that file only; a namespace set from the Application is found in its file', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-engine-lines-'));
+  try {
+    const put = (rel: string, text: string) => { const f = path.join(ws, rel); fs.mkdirSync(path.dirname(f), { recursive: true }); fs.writeFileSync(f, text); return f; };
+    const appFile = put('argocd/web.yaml', 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  destination:\n    namespace: web\n  source:\n    repoURL: https://example.com/repo.git\n    path: apps/web\n');
+    const one = put('apps/web/one.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\ndata:\n  a: "1"\n');
+    put('apps/web/two.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: two\ndata:\n  b: "2"\n');
+    const engine = Engine.create({ root: ws, kubeconfig: path.join(ws, 'no-such-kubeconfig'), watch: false });
+    try {
+      await engine.start();
+      const sources = (name: string) => engine.desired({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name })!.fieldSources as unknown as { pendingParse: boolean };
+      assert.equal(sources('one').pendingParse, true, 'nothing computed before a lookup');
+      assert.equal(engine.locate(one, 6)?.pointer, '/data/a');
+      assert.equal(sources('one').pendingParse, false);
+      assert.equal(sources('two').pendingParse, true, 'the other file was not computed for a lookup in one.yaml');
+      // The objects' namespace comes from the Application (its definition starts at line 1 of its file).
+      const ns = engine.locate(appFile, 1);
+      assert.equal(ns?.pointer, '/metadata/namespace', JSON.stringify(ns));
+    } finally {
+      engine.dispose();
+    }
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+});

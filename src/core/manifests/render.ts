@@ -9,7 +9,7 @@ import { globMatch } from './glob';
 import { crdScopes, isNamespaced, loadBuiltinScopes } from './scope';
 import type { RenderTools } from './tools';
 import { ToolMissingError } from './tools';
-import { parseManifests } from './yamlSource';
+import { parseManifests, setIfAbsent } from './yamlSource';
 import { childPath, UNCACHED, type Reads } from './readCache';
 
 export type { RenderTools } from './tools';
@@ -56,7 +56,8 @@ export function applyNamespace(result: RenderResult, app: App): void {
       if (obj.metadata.namespace !== undefined) delete obj.metadata.namespace;
     } else if (!obj.metadata.namespace) {
       obj.metadata.namespace = app.namespace;
-      if (app.definedAt && !desired.fieldSources.has('/metadata/namespace')) desired.fieldSources.set('/metadata/namespace', app.definedAt);
+      // (setIfAbsent: a lazy source map is not computed for this)
+      if (app.definedAt) setIfAbsent(desired.fieldSources, '/metadata/namespace', app.definedAt);
     }
     desired.ref = refOf(obj);
   }

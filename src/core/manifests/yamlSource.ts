@@ -216,6 +216,11 @@ export class LazyFieldSources extends Map<string, SourceLocation> {
     (this.pending ??= []).push([key, value, false]);
     return this;
   }
+  /** Whether a source may name `file`: before the first read only the document's own file can, or a
+   *  file a write made so far names (an index of one file then skips the other documents unread). */
+  mayPointInto(file: string): boolean {
+    return this.text === undefined || file === this.file || !!this.pending?.some(([, loc]) => loc.file === file);
+  }
   /** `if (!has(key)) set(key, value)` without computing the sources yet. */
   setIfAbsent(key: string, value: SourceLocation): this {
     if (this.text === undefined) {
