@@ -17,7 +17,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { cliPath, startSandbox } from '../test/support/sandbox';
 import { helmPath } from '../test/support/tools';
-import { generateFleet } from './fleet';
+import { configMap, deployment, generateFleet } from './fleet';
 
 const APPS = Number(process.env.BENCH_APPS ?? 20);
 const PER_APP = Number(process.env.BENCH_PER_APP ?? 100);
