@@ -123,16 +123,15 @@ test('fast path agrees with the yaml package on every YAML file of the fixtures 
   assert.ok(fastDocs / total > 0.9, `only ${fastDocs}/${total} documents on the fast path`);
 });
 
-test('fuzz: mutated manifests never throw, and whenever the fast path accepts a document it agrees with the yaml package', { skip: corpusMissing() }, () => {
-  let seed = 42;
+/** Corpus files with 1-3 random edits each (insert a YAML-significant piece, cut a few characters, drop a
+ *  line), from a fixed seed: the same rounds on every run. */
+function* mutatedCorpus(seed: number, rounds: number, files: number, pieces: string[]): Generator<[number, string]> {
   const rand = (n: number) => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % n;
   };
-  const pieces = [' ', '  ', '-', '- ', ': ', ':', '#', ' #', '"', "'", '|', '>', '{', '}', '[', ']', ',', '\t', '&a', '*a', '!', '?', '\n', '---\n', 'x', '1', '\\', '|-', '>+'];
-  const sources = yamlFiles(path.join(corpusDir, 'argocd-example-apps')).slice(0, 40).map((f) => fs.readFileSync(f, 'utf8'));
-  let accepted = 0;
-  for (let round = 0; round < 600; round++) {
+  const sources = yamlFiles(path.join(corpusDir, 'argocd-example-apps')).slice(0, files).map((f) => fs.readFileSync(f, 'utf8'));
+  for (let round = 0; round < rounds; round++) {
     let text = sources[rand(sources.length)];
     for (let m = 0, n = 1 + rand(3); m < n; m++) {
       const at = rand(text.length + 1);
@@ -145,6 +144,13 @@ test('fuzz: mutated manifests never throw, and whenever the fast path accepts a 
         text = lines.join('\n');
       }
     }
+    yield [round, text];
+  }
+}
+
+test('fuzz: mutated manifests never throw, and whenever the fast path accepts a document it agrees with the yaml package', { skip: corpusMissing() }, () => {
+  let accepted = 0;
+  for (const [round, text] of mutatedCorpus(42, 600, 40, [' ', '  ', '-', '- ', ': ', ':', '#', ' #', '"', "'", '|', '>', '{', '}', '[', ']', ',', '\t', '&a', '*a', '!', '?', '\n', '---\n', 'x', '1', '\\', '|-', '>+'])) {
     assert.doesNotThrow(() => parseDocuments(text, '/f.yaml'), `round ${round}`);
     const fast = parseDocuments(text, '/f.yaml');
     const slow = parseDocuments(text, '/f.yaml', { fast: false });
@@ -340,27 +346,8 @@ test('values-only path agrees with the eager path on every YAML file of the fixt
 });
 
 test('fuzz: mutated manifests read the same on the values-only path as on the eager path', { skip: corpusMissing() }, () => {
-  let seed = 7;
-  const rand = (n: number) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
-  const pieces = [' ', '  ', '-', '- ', ': ', ':', '#', ' #', '"', "'", '|', '>', '{', '}', '[', ']', '{}', '[]', ',', '\t', '&a', '*a', '!', '?', '\n', '\r\n', '\r', '---\n', '...\n', 'x', '1', '\\', '~', 'null', 'a: b', '\u00e9', '<<: '];
-  const sources = yamlFiles(path.join(corpusDir, 'argocd-example-apps')).slice(0, 60).map((f) => fs.readFileSync(f, 'utf8'));
   let pending = 0;
-  for (let round = 0; round < 1500; round++) {
-    let text = sources[rand(sources.length)];
-    for (let m = 0, n = 1 + rand(3); m < n; m++) {
-      const at = rand(text.length + 1);
-      const op = rand(3);
-      if (op === 0) text = text.slice(0, at) + pieces[rand(pieces.length)] + text.slice(at);
-      else if (op === 1) text = text.slice(0, at) + text.slice(at + 1 + rand(4));
-      else {
-        const lines = text.split('\n');
-        lines.splice(rand(lines.length), 1);
-        text = lines.join('\n');
-      }
-    }
+  for (const [round, text] of mutatedCorpus(7, 1500, 60, [' ', '  ', '-', '- ', ': ', ':', '#', ' #', '"', "'", '|', '>', '{', '}', '[', ']', '{}', '[]', ',', '\t', '&a', '*a', '!', '?', '\n', '\r\n', '\r', '---\n', '...\n', 'x', '1', '\\', '~', 'null', 'a: b', '\u00e9', '<<: '])) {
     pending += sameAsEager(text, `round ${round}: ${JSON.stringify(text.slice(0, 300))}`);
   }
   assert.ok(pending > 500, `${pending} mutated documents on the values-only path`);
