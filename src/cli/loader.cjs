@@ -20,8 +20,9 @@ const useCache = process.env.GITOPS_WORKBENCH_CODE_CACHE !== '0';
 const command = /^[a-z]+$/.test(process.argv[2] || '') ? process.argv[2] : 'other';
 
 function cacheDirs() {
-  const home = process.env.XDG_CACHE_HOME || (require('os').homedir() && path.join(require('os').homedir(), '.cache'));
-  return [path.join(__dirname, '.cache'), home && path.join(home, 'gitops-workbench')].filter(Boolean);
+  let home;
+  try { home = process.env.XDG_CACHE_HOME || path.join(require('os').homedir(), '.cache'); } catch { /* no home: dist/.cache only */ }
+  return [path.join(__dirname, '.cache'), home && path.isAbsolute(home) ? path.join(home, 'gitops-workbench') : undefined].filter(Boolean);
 }
 
 let cacheName;
