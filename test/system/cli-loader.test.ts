@@ -56,3 +56,20 @@ test('when dist/ cannot hold the cache it goes to the user cache folder; GITOPS_
   assert.equal(fs.existsSync(path.join(dir, 'none')), false);
   run(dir, { HOME: '', XDG_CACHE_HOME: '' }); // no home folder: still runs
 });
+
+test('--output json is indented on a terminal and one line when piped', (t) => {
+  const script = ['/usr/bin/script', '/bin/script'].find((p) => fs.existsSync(p));
+  if (!script) return t.skip('no script(1) to give the CLI a terminal');
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-json-'));
+  t.after(() => fs.rmSync(ws, { recursive: true, force: true }));
+  const args = [cliPath(), 'apps', ws, '--output', 'json', '--kubeconfig', path.join(ws, 'none')];
+  const piped = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.equal(piped.stdout.trimEnd().split('\n').length, 1, piped.stdout);
+  const quoted = [process.execPath, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const tty = spawnSync(script, ['-qec', quoted, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(tty.status, 0, tty.stdout + tty.stderr);
+  const lines = tty.stdout.replace(/\r/g, '').trimEnd().split('\n');
+  assert.ok(lines.length > 3 && lines.some((l) => l.startsWith('  "apps"')), tty.stdout);
+  assert.deepEqual(JSON.parse(lines.join('\n')), JSON.parse(piped.stdout));
+});

@@ -70,6 +70,7 @@ describe('engine and CLI against the sandbox', () => {
     const r = cli(['diff', root, '--kubeconfig', sb.kubeconfig, '--helm-path', helmPath(), '--output', 'json', ...extra]);
     let report: JsonReport;
     try { report = JSON.parse(r.stdout) as JsonReport; } catch { assert.fail(`diff printed no JSON (${r.status}):\n${r.stdout}\n${r.stderr}`); }
+    assert.equal(r.stdout.trimEnd().includes('\n'), false, 'JSON on one line when piped');
     return { status: r.status, report, stderr: r.stderr };
   };
 
