@@ -62,8 +62,9 @@ interface AppState {
 
 /** Kinds watched beyond the ones Git renders, so that tracked objects nobody declares show as Extra. */
 const EXTRA_KINDS: { apiVersion: string; kind: string }[] = [
-  { apiVersion: 'v1', kind: 'ConfigMap' }, { apiVersion: 'v1', kind: 'Secret' }, { apiVersion: 'v1', kind: 'Service' },
-  { apiVersion: 'v1', kind: 'ServiceAccount' }, { apiVersion: 'apps/v1', kind: 'Deployment' },
+  // Usually the biggest lists first: a one-shot run starts them in this order over a few connections.
+  { apiVersion: 'apps/v1', kind: 'Deployment' }, { apiVersion: 'v1', kind: 'Service' }, { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'Secret' }, { apiVersion: 'v1', kind: 'ServiceAccount' },
   { apiVersion: 'apps/v1', kind: 'StatefulSet' }, { apiVersion: 'apps/v1', kind: 'DaemonSet' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
 ];
@@ -365,14 +366,18 @@ export class Engine {
     const { kubeGet, KubeHttpError } = await import('./cluster/http');
     const { Discovery } = await import('./cluster/discovery');
     const { LiveCache } = await import('./cluster/liveCache');
-    const discovery = new Discovery(loaded.kc);
+    const discovery = new Discovery(loaded.kc, { builtinsKnown: this.opts.watch === false });
     const live = new LiveCache({
       kc: loaded.kc, discovery, watch: this.opts.watch !== false,
       keepStatus: (kind) => HEALTH_KINDS.has(kind) || kind === 'Application' || kind === 'Kustomization' || kind === 'HelmRelease',
       log: (l) => this.log(l),
     });
+    // One-shot runs (the CLI): the kinds every diff lists (the agents' objects first — apps are matched with
+    // them before rendering — then the kinds Extras are looked for in) start now, beside the version probe,
+    // which has a connection of its own so that it never waits behind them.
+    if (this.opts.watch === false) live.prefetchKinds([...AGENT_KINDS, ...EXTRA_KINDS]);
     try {
-      await kubeGet(loaded.kc, '/version', { timeoutMs: 10_000, deadlineMs: 10_000 });
+      await kubeGet(loaded.kc, '/version', { timeoutMs: 10_000, deadlineMs: 10_000, ownConnection: true });
     } catch (err) {
       const code = err instanceof KubeHttpError ? err.statusCode : undefined;
       if (code === 401 || code === undefined) { live.dispose(); discovery.dispose(); }
@@ -390,9 +395,6 @@ export class Engine {
       }
       // Other codes (403 on /version): carry on, per-kind errors will say more.
     }
-    // One-shot runs (the CLI): the kinds every diff lists (the agents' objects, the kinds Extras are looked
-    // for in) start listing now, while the workspace is still being read, over the probe's connection.
-    if (this.opts.watch === false) live.prefetchKinds([...AGENT_KINDS, ...EXTRA_KINDS]);
     this.reconnectAttempt = 0;
     this.trackedIndexDirty = true;
     this.discovery = discovery;

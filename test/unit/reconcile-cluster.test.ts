@@ -95,3 +95,20 @@ test('collection paths for core, grouped, namespaced and cluster-scoped kinds', 
   assert.equal(collectionPath({ apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true, verbs: [] }, 'demo'), '/apis/apps/v1/namespaces/demo/deployments');
   assert.equal(collectionPath({ apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, verbs: [] }, 'demo'), '/api/v1/namespaces');
 });
+
+test('discovery with builtinsKnown answers Kubernetes kinds from the table, without a request; others still ask the server', async () => {
+  const { Discovery } = await import('../../src/core/cluster/discovery');
+  let requests = 0;
+  const kc = {
+    getCurrentCluster: () => { requests++; return { server: 'https://127.0.0.1:1' }; },
+    applyToHTTPSOptions: async () => {},
+  } as unknown as import('../../src/core/cluster/liteConfig').ClusterAccess;
+  const d = new Discovery(kc, { builtinsKnown: true });
+  assert.deepEqual(await d.resolve('apps/v1', 'Deployment'), { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true, verbs: (await d.resolve('apps/v1', 'Deployment'))!.verbs });
+  assert.equal((await d.resolve('v1', 'Namespace'))?.namespaced, false);
+  assert.equal((await d.resolve('networking.k8s.io/v1', 'Ingress'))?.plural, 'ingresses');
+  assert.equal(requests, 0, 'no request for built-in kinds');
+  await assert.rejects(d.resolve('argoproj.io/v1alpha1', 'Application'), 'a custom kind goes to the (unreachable) server');
+  assert.equal(requests, 1);
+  d.dispose();
+});

@@ -2,6 +2,7 @@
 // /apis/<group>/<version>, one request per group-version, cached for the engine's lifetime.
 import type { ClusterAccess } from './liteConfig';
 import { kubeGet, KubeHttpError } from './http';
+import { builtinKind } from '../k8s/schema';
 
 export interface ResourceInfo {
   apiVersion: string;
@@ -20,10 +21,19 @@ export class Discovery {
   private readonly groupVersions = new Map<string, Promise<Map<string, ResourceInfo> | undefined>>();
   private readonly abort = new AbortController();
 
-  constructor(private readonly kc: ClusterAccess) {}
+  /** `builtinsKnown`: answer Kubernetes' own kinds from the built-in table (plural, scope) without asking
+   *  the server — a one-shot run saves a round trip before its lists; a version the server does not serve
+   *  then shows as a 404 on the list, which the live cache reads as "not served" all the same. */
+  constructor(private readonly kc: ClusterAccess, private readonly opts: { builtinsKnown?: boolean } = {}) {}
 
   /** undefined when the server does not serve that kind at that apiVersion (e.g. a CRD not installed). */
   async resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    if (this.opts.builtinsKnown) {
+      const b = builtinKind(kind);
+      if (b && (b.group ? `${b.group}/${b.version}` : b.version) === apiVersion) {
+        return { apiVersion, kind, plural: b.plural, namespaced: b.namespaced, verbs: b.verbs };
+      }
+    }
     let pending = this.groupVersions.get(apiVersion);
     if (!pending) {
       pending = this.fetch(apiVersion);

@@ -30,7 +30,8 @@ export function isUnreachable(err: unknown): boolean {
 
 /** `timeoutMs`: longest silence on the connection (default 30 s); `deadlineMs`: longest whole request
  *  (a server that accepts connections but never answers TLS trips the idle timer only late). */
-export async function kubeGet<T = unknown>(kc: ClusterAccess, apiPath: string, opts: { timeoutMs?: number; deadlineMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+/** `ownConnection`: not through the pool (a probe must not queue behind lists on a server that hangs). */
+export async function kubeGet<T = unknown>(kc: ClusterAccess, apiPath: string, opts: { timeoutMs?: number; deadlineMs?: number; signal?: AbortSignal; ownConnection?: boolean } = {}): Promise<T> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeHttpError('no current cluster in kubeconfig', undefined);
   const url = new URL(cluster.server.replace(/\/$/, '') + apiPath);
@@ -41,7 +42,7 @@ export async function kubeGet<T = unknown>(kc: ClusterAccess, apiPath: string, o
   await kc.applyToHTTPSOptions(options);
   const transport = url.protocol === 'http:' ? http : https;
   // A proxy agent from the kubeconfig stays; otherwise the pooled one.
-  if (transport === https && !options.agent) options.agent = agentFor(kc);
+  if (transport === https && !options.agent) options.agent = opts.ownConnection ? false : agentFor(kc);
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return await new Promise<T>((resolve, reject) => {
     const req = transport.request(url, { ...options, signal: opts.signal, timeout: timeoutMs }, (res) => {
