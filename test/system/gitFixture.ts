@@ -4,47 +4,14 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { argoApplication, MANIFESTS } from '../support/gitManifests.mjs';
 
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
 }
 
 export const FILES: Record<string, string> = {
-  'apps/web/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: ghcr.io/acme/web:1.0.0 # pinned by release
-`,
-  'apps/api/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
-  'apps/api/base/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-spec:
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec:
-      containers:
-        - name: api
-          image: "ghcr.io/acme/api:1.0.0"
-`,
-  'apps/api/overlays/prod/kustomization.yaml': `# production overlay
-resources:
-  - ../../base
-images:
-  - name: ghcr.io/acme/api
-    newTag: "2.1.0"   # release train
-`,
+  ...MANIFESTS,
   'charts/podinfo/Chart.yaml': 'apiVersion: v2\nname: podinfo\nversion: 0.1.0\n',
   'charts/podinfo/values.yaml': `# podinfo defaults
 replicaCount: 1
@@ -66,33 +33,15 @@ spec:
         - name: podinfo
           image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
 `,
-  'README.md': 'manifests\n',
 };
 
 /** Argo CD Applications for the three apps, pulling from `remote`. */
 export function argoApplications(remote: string): Record<string, string> {
-  const app = (name: string, p: string) => `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: ${name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: ${remote}
-    targetRevision: main
-    path: ${p}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: ${name}
-  syncPolicy:
-    automated:
-      prune: true
-      selfHeal: false
-    syncOptions:
-      - CreateNamespace=true
-`;
-  return { 'argocd/web.yaml': app('web', 'apps/web'), 'argocd/api.yaml': app('api', 'apps/api/overlays/prod'), 'argocd/podinfo.yaml': app('podinfo', 'charts/podinfo') };
+  return {
+    'argocd/web.yaml': argoApplication('web', remote, 'apps/web'),
+    'argocd/api.yaml': argoApplication('api', remote, 'apps/api/overlays/prod'),
+    'argocd/podinfo.yaml': argoApplication('podinfo', remote, 'charts/podinfo'),
+  };
 }
 
 /** A fresh clone (branch main tracking origin/main) of a fresh bare remote holding FILES (+ extra). */

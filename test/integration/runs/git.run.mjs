@@ -5,68 +5,16 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { kubectl } from './gitopsFixture.mjs';
+import { argoApplication, MANIFESTS } from '../../support/gitManifests.mjs';
 
 export const tests = ['git*.test.ts'];
 export const sandbox = { args: ['--poll', '2'] };
 export const timeoutMs = 420_000;
 
 const FILES = (remote) => ({
-  'apps/web/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: ghcr.io/acme/web:1.0.0 # pinned by release
-`,
-  'apps/api/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
-  'apps/api/base/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-spec:
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec:
-      containers:
-        - name: api
-          image: "ghcr.io/acme/api:1.0.0"
-`,
-  'apps/api/overlays/prod/kustomization.yaml': `# production overlay
-resources:
-  - ../../base
-images:
-  - name: ghcr.io/acme/api
-    newTag: "2.1.0"   # release train
-`,
-  'README.md': 'manifests\n',
-  ...Object.fromEntries(['web', 'api'].map((name) => [`argocd/${name}.yaml`, `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: ${name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: ${remote}
-    targetRevision: main
-    path: ${name === 'web' ? 'apps/web' : 'apps/api/overlays/prod'}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: ${name}
-  syncPolicy:
-    automated:
-      prune: true
-    syncOptions:
-      - CreateNamespace=true
-`])),
+  ...MANIFESTS,
+  'argocd/web.yaml': argoApplication('web', remote, 'apps/web'),
+  'argocd/api.yaml': argoApplication('api', remote, 'apps/api/overlays/prod'),
 });
 
 export async function setup({ workspace, sandbox, log, tempDir }) {
