@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { GitOpsApi } from '../../../../src/extension/extension';
-import { dumpLogOnFailure, gitopsApi, hoverText, lineOf, record, sandboxSkip, waitFor, workspaceFile } from './helpers';
+import { dumpLogOnFailure, gitopsApi, hoverText, kubectl, lineOf, record, sandboxSkip, waitFor, workspaceFile } from './helpers';
 
 describe('a 5,000-line file with 500 drifted fields (sandbox)', function () {
   this.timeout(180_000);
@@ -76,5 +76,19 @@ describe('a 5,000-line file with 500 drifted fields (sandbox)', function () {
     figures.undoEditToRedecoratedMs = Math.round(performance.now() - b0);
     figures.undoEngineReReadMs = lastMs(/re-read .* \(unsaved buffer\) in (\d+) ms/);
     await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
+  it('a live change to one object re-sends only its block of marks: the workbench redraw stays small', async () => {
+    const doc = await vscode.workspace.openTextDocument(bulk);
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('vscode.getEditorLayout'); // nothing queued in the workbench
+    let line = -1;
+    for (let i = 0; i < doc.lineCount; i++) if (doc.lineAt(i).text === '  name: bulk-050') { line = i; break; }
+    while (line >= 0 && !doc.lineAt(line).text.startsWith('  replicas:')) line++;
+    kubectl(['scale', 'deployment/bulk-050', '-n', 'bulk', '--replicas=7']);
+    await waitFor('the one mark updated', () => api.decorationsFor(bulk).some((m) => m.line === line && /live: 7/.test(m.text)), 15_000);
+    const r0 = performance.now();
+    await vscode.commands.executeCommand('vscode.getEditorLayout');
+    figures.workbenchRedrawOneMarkChangedMs = Math.round(performance.now() - r0);
   });
 });
