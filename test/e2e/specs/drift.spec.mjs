@@ -61,7 +61,9 @@ export async function run({ page, screenshot, log, env }) {
   for (let attempt = 0; attempt < 8 && !/spec\/replicas[\s\S]*Live:/.test(hoverText); attempt++) {
     hoverText = '';
     const box = await valueSpan.boundingBox();
-    await page.mouse.move(box.x - 40, box.y - 40);
+    // Approach along the value's own line: coming from above crosses the labels lines, and a hover opened
+    // there stays open while the mouse moves on toward it (a CI run read /metadata/labels that way).
+    await page.mouse.move(box.x - 60, box.y + box.height / 2);
     await page.waitForTimeout(200);
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
     try {
