@@ -13,7 +13,7 @@ import { renderApp, applyNamespace, toDesired, isKustomizeConfig } from './manif
 import { ReadCache } from './manifests/readCache';
 import { LazyFieldSources, parseManifests } from './manifests/yamlSource';
 import {
-  fromPointer, groupOf, refKey, refOf,
+  fromPointer, kindKeyOf, kindKeyOfRefKey, refKey, refOf,
   type AgentStatus, type App, type AppReport, type ClusterState, type DesiredObject, type DriftReport, type FieldDrift,
   type IgnoreDifferencesRule, type KubeObject, type ObjectRef, type RenderResult, type ResourceDrift, type SyncStatus,
 } from './model';
@@ -74,23 +74,14 @@ const AGENT_KINDS: { apiVersion: string; kind: string }[] = [
   { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' },
   { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease' },
 ];
-const EXTRA_KIND_VERSIONS = new Map(EXTRA_KINDS.map((k) => [kindKeyOfRef(k), k.apiVersion]));
-const AGENT_KIND_KEYS = new Set(AGENT_KINDS.map((k) => `${groupOf(k.apiVersion)}/${k.kind}`));
+const EXTRA_KIND_VERSIONS = new Map(EXTRA_KINDS.map((k) => [kindKeyOf(k.apiVersion, k.kind), k.apiVersion]));
+const AGENT_KIND_KEYS = new Set(AGENT_KINDS.map((k) => kindKeyOf(k.apiVersion, k.kind)));
 
 export function isHook(obj: KubeObject): boolean {
   const a = obj.metadata?.annotations;
   return !!a && ('argocd.argoproj.io/hook' in a || 'helm.sh/hook' in a);
 }
 
-/** The kind key (group/kind) of a refKey (group/kind/namespace/name): what comes before its second slash. */
-function kindKeyOfRefKey(key: string): string {
-  const second = key.indexOf('/', key.indexOf('/') + 1);
-  return second < 0 ? key : key.slice(0, second);
-}
-
-function kindKeyOfRef(ref: { apiVersion: string; kind: string }): string {
-  return `${groupOf(ref.apiVersion)}/${ref.kind}`;
-}
 
 /** Names of the apps that track a live object (Argo CD annotation/label, Flux labels). */
 export function trackingNames(obj: KubeObject): string[] {
@@ -431,7 +422,7 @@ export class Engine {
       const app = state.app;
       const candidates: KubeObject[] = [];
       for (const k of AGENT_KINDS) {
-        for (const obj of this.live.objectsOf(`${groupOf(k.apiVersion)}/${k.kind}`)) {
+        for (const obj of this.live.objectsOf(kindKeyOf(k.apiVersion, k.kind))) {
           if (app.agentObject) {
             if (obj.kind === app.agentObject.kind && obj.metadata.name === app.agentObject.name && (!app.agentObject.namespace || obj.metadata.namespace === app.agentObject.namespace)) candidates.push(obj);
           } else if (obj.kind === 'Application' && obj.metadata.name === app.name) {
@@ -459,7 +450,7 @@ export class Engine {
 
   private liveKindsOf(states: Iterable<AppState>): { apiVersion: string; kind: string }[] {
     const kinds = new Map<string, { apiVersion: string; kind: string }>();
-    for (const k of EXTRA_KINDS) kinds.set(kindKeyOfRef(k), k);
+    for (const k of EXTRA_KINDS) kinds.set(kindKeyOf(k.apiVersion, k.kind), k);
     for (const state of states) {
       // Objects of one kind usually come in runs: a repeat of the previous pair changes nothing.
       let lastVersion: string | undefined;
@@ -469,7 +460,7 @@ export class Engine {
         if (apiVersion === lastVersion && kind === lastKind) continue;
         lastVersion = apiVersion;
         lastKind = kind;
-        const key = kindKeyOfRef(d.ref);
+        const key = kindKeyOf(d.ref.apiVersion, d.ref.kind);
         // Git's version of a kind wins over the default version an extra kind is listed in.
         const extraVersion = EXTRA_KIND_VERSIONS.get(key);
         if (!kinds.has(key) || (extraVersion !== undefined && extraVersion !== apiVersion)) kinds.set(key, { apiVersion, kind });
@@ -489,7 +480,7 @@ export class Engine {
   /** Does a re-rendered app use a kind the live cache does not hold yet? */
   private hasNewKinds(states: AppState[]): boolean {
     if (!this.live) return false;
-    return states.some((s) => [...s.desired.values()].some((d) => !this.live!.hasKind(kindKeyOfRef(d.ref))));
+    return states.some((s) => [...s.desired.values()].some((d) => !this.live!.hasKind(kindKeyOf(d.ref.apiVersion, d.ref.kind))));
   }
 
   // ---------------------------------------------------------------- compare
@@ -559,7 +550,7 @@ export class Engine {
     if (!this.trackedIndexDirty || !this.live) return;
     this.trackedIndex.clear();
     for (const kind of this.live.kinds()) {
-      const kindKey = `${groupOf(kind.apiVersion)}/${kind.kind}`;
+      const kindKey = kindKeyOf(kind.apiVersion, kind.kind);
       if (kind.state !== 'synced' || AGENT_KIND_KEYS.has(kindKey)) continue;
       for (const obj of this.live.objectsOf(kindKey)) this.track(obj, true);
     }

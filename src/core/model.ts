@@ -211,6 +211,17 @@ export function refOf(obj: KubeObject): ObjectRef {
   return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata?.namespace, name: obj.metadata?.name };
 }
 
+/** Key of a kind, independent of version: "group/Kind" (the live cache holds one list+watch per key). */
+export function kindKeyOf(apiVersion: string, kind: string): string {
+  return `${groupOf(apiVersion)}/${kind}`;
+}
+
+/** The kind key of a refKey: what comes before its second slash (no split/join per object). */
+export function kindKeyOfRefKey(key: string): string {
+  const second = key.indexOf('/', key.indexOf('/') + 1);
+  return second < 0 ? key : key.slice(0, second);
+}
+
 /** Stable key for an object, independent of version: "group/Kind/namespace/name". */
 export function refKey(ref: ObjectRef): string {
   return `${groupOf(ref.apiVersion)}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;

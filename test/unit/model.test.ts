@@ -16,3 +16,10 @@ test('group and key of an object ref ignore the version', () => {
   assert.equal(refKey({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'demo', name: 'web' }),
     refKey({ apiVersion: 'apps/v1beta2', kind: 'Deployment', namespace: 'demo', name: 'web' }));
 });
+
+test('kindKeyOfRefKey: the kind key of a refKey is the kind key of its ref', async () => {
+  const { kindKeyOf, kindKeyOfRefKey, refKey } = await import('../../src/core/model');
+  for (const ref of [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'a' }, { apiVersion: 'v1', kind: 'Namespace', name: 'n' }, { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', namespace: 'argocd', name: 'x/y' }]) {
+    assert.equal(kindKeyOfRefKey(refKey(ref)), kindKeyOf(ref.apiVersion, ref.kind));
+  }
+});

@@ -4,7 +4,7 @@
 // while a kind is not 'synced' the engine reports its resources as Unknown, never Synced.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterAccess } from './liteConfig';
-import { groupOf, refKey, refOf, type KubeObject } from '../model';
+import { kindKeyOf, kindKeyOfRefKey, refKey, refOf, type KubeObject } from '../model';
 import { slimLive } from '../reconcile/normalize';
 import { collectionPath, type Discovery, type ResourceInfo } from './discovery';
 import { kubeGet, KubeHttpError } from './http';
@@ -41,9 +41,6 @@ export interface LiveCacheOptions {
   maxBackoffMs?: number;
 }
 
-export function kindKeyOf(apiVersion: string, kind: string): string {
-  return `${groupOf(apiVersion)}/${kind}`;
-}
 
 interface WatchLike { abort(): void }
 
@@ -298,9 +295,7 @@ export class LiveCache {
   }
 
   get(key: string): KubeObject | undefined {
-    // refKey is group/kind/namespace/name: the kind key is what comes before the second slash.
-    const second = key.indexOf('/', key.indexOf('/') + 1);
-    return this.watchers.get(second < 0 ? key : key.slice(0, second))?.objects.get(key);
+    return this.watchers.get(kindKeyOfRefKey(key))?.objects.get(key);
   }
 
   objectsOf(kindKey: string): Iterable<KubeObject> {
@@ -309,10 +304,6 @@ export class LiveCache {
 
   hasKind(kindKey: string): boolean {
     return this.watchers.has(kindKey);
-  }
-
-  kindStatus(kindKey: string): KindStatus | undefined {
-    return this.watchers.get(kindKey)?.status();
   }
 
   /** A kind's state without building a status object (asked once per compared object). */

@@ -1,6 +1,5 @@
 // Rendering one app into desired objects with a source map: directory (plain YAML), Kustomize, Helm.
 // A render failure is a value (RenderResult.error), never a throw that stops the other apps.
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { App, DesiredObject, RenderResult } from '../model';
 import { refOf } from '../model';
