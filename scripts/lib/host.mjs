@@ -170,7 +170,9 @@ export async function startCodeServer(opts = {}) {
     '--disable-update-check', ...(trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override',
     '--ignore-last-opened', ...common];
   if (opts.workspace) args.push(opts.workspace);
-  const proc = spawnGroup('code-server', process.execPath, args, { env, cwd: opts.workspace ?? projectRoot, echo: opts.echo });
+  // A multi-root workspace is a .code-workspace file: code-server runs in its folder.
+  const cwd = opts.workspace ? (isWorkspaceFile(opts.workspace) ? path.dirname(opts.workspace) : opts.workspace) : projectRoot;
+  const proc = spawnGroup('code-server', process.execPath, args, { env, cwd, echo: opts.echo });
   const url = `http://${bind}:${port}/`;
   const until = Date.now() + 60_000;
   for (;;) {
@@ -191,10 +193,13 @@ export async function startCodeServer(opts = {}) {
   };
 }
 
-/** The workbench URL that opens `folder` (and, for tests, loads an extension under development). */
+const isWorkspaceFile = (p) => p.endsWith('.code-workspace');
+
+/** The workbench URL that opens `folder` — a folder, or a .code-workspace file for a multi-root workspace —
+ *  (and, for tests, loads an extension under development). */
 export function workbenchUrl(base, { folder, extensionDevelopmentPath, extensionTestsPath } = {}) {
   const q = new URLSearchParams();
-  if (folder) q.set('folder', folder);
+  if (folder) q.set(isWorkspaceFile(folder) ? 'workspace' : 'folder', folder);
   const payload = [];
   if (extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', `vscode-remote://remote${extensionDevelopmentPath}`]);
   if (extensionTestsPath) payload.push(['extensionTestsPath', `vscode-remote://remote${extensionTestsPath}`]);
@@ -354,14 +359,14 @@ export async function prepareRun({ name, needsSandbox = false, setups = [], log 
     if (sandboxSkipped) env.GITOPS_TEST_SANDBOX_SKIPPED = sandboxSkipped;
     for (const setup of setups) {
       const r = await setup({ workspace, projectRoot, sandbox, env, settings, log: (l) => log(`[${name}] ${l}`), tempDir: () => tempDir('gitops-setup-') });
-      // A hook may open another folder instead (e.g. the sandbox demo's clone).
+      // A hook may open another folder instead (e.g. the sandbox demo's clone), or a .code-workspace file.
       if (r?.workspace) { workspace = r.workspace; env.GITOPS_TEST_WORKSPACE = workspace; }
       if (r?.env) Object.assign(env, r.env);
       if (r?.settings) Object.assign(settings, r.settings);
       if (r?.teardown) teardowns.push(r.teardown);
     }
     // An empty folder still opens as a workspace; give it one file so the explorer is not blank.
-    if (fs.readdirSync(workspace).length === 0) fs.writeFileSync(path.join(workspace, 'README.md'), `# ${name} test workspace\n`);
+    if (!isWorkspaceFile(workspace) && fs.readdirSync(workspace).length === 0) fs.writeFileSync(path.join(workspace, 'README.md'), `# ${name} test workspace\n`);
   } catch (err) {
     await dispose();
     throw err;

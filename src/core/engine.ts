@@ -17,10 +17,14 @@ import {
   type AgentStatus, type App, type AppReport, type ClusterState, type DesiredObject, type DriftReport, type FieldDrift,
   type IgnoreDifferencesRule, type KubeObject, type ObjectRef, type RenderResult, type ResourceDrift, type SyncStatus,
 } from './model';
+import { folderHolding, outermostFolders } from './folders';
 import { compareResource, getAt, HEALTH_KINDS, maskSecrets, normalizeObject, worstHealth, type ResourceComparison } from './reconcile/index';
 
 export interface EngineOptions {
   root: string;
+  /** Every folder of a multi-root workspace (root included): apps are discovered in each, and one live
+   *  cache serves them all. Default: [root]. */
+  roots?: string[];
   kubeconfig?: string;
   context?: string;
   helmPath?: string;
@@ -102,6 +106,8 @@ function appTrackingNames(app: App): string[] {
 export class Engine {
   private readonly opts: EngineOptions;
   private readonly root: string;
+  /** The workspace folders apps are discovered in; a folder inside another is covered by that one. */
+  private readonly roots: string[];
   private appStates = new Map<string, AppState>();
   private discoveryErrors: string[] = [];
   private discoveryNotes: string[] = [];
@@ -135,6 +141,7 @@ export class Engine {
   private constructor(opts: EngineOptions) {
     this.opts = { watch: true, debounceMs: 50, ...opts };
     this.root = path.resolve(opts.root);
+    this.roots = outermostFolders([this.root, ...(opts.roots ?? []).map((r) => path.resolve(r))]);
   }
 
   private log(line: string): void {
@@ -200,7 +207,7 @@ export class Engine {
     const t0 = performance.now();
     // Discovery reads every YAML file; the render right after reads them again from this cache.
     const reads = new ReadCache();
-    const result = await discoverApps(this.root, reads);
+    const result = await this.discoverRoots(reads);
     let apps = result.apps;
     if (this.opts.onlyApps?.length) apps = apps.filter((a) => this.opts.onlyApps!.includes(a.name));
     this.discoveryErrors = result.errors;
@@ -228,6 +235,31 @@ export class Engine {
     this.appStates = next;
     this.timings.discover = performance.now() - t0;
     return reads;
+  }
+
+  /** Apps of every workspace folder. With several folders, messages name the folder they are about. */
+  private async discoverRoots(reads: ReadCache): Promise<{ apps: App[]; errors: string[]; notes: string[] }> {
+    if (this.roots.length === 1) return discoverApps(this.roots[0], reads);
+    const merged = { apps: [] as App[], errors: [] as string[], notes: [] as string[] };
+    for (const root of this.roots) {
+      const r = await discoverApps(root, reads);
+      const folder = path.basename(root);
+      merged.apps.push(...r.apps);
+      merged.errors.push(...r.errors.map((e) => `${folder}: ${e}`));
+      merged.notes.push(...(r.notes ?? []).map((n) => `${folder}: ${n}`));
+    }
+    // A definition in one folder may point into another (both in one repository): that folder's own rule
+    // would find the same app again.
+    const defined = merged.apps.filter((a) => a.definedAt && !a.unrenderable);
+    const covered = (app: App) => defined.some((d) => d.path === app.path
+      || ((d.renderer === 'helm' || d.directory?.recurse) && app.path.startsWith(d.path + path.sep)));
+    merged.apps = merged.apps.filter((a) => a.definedAt || !covered(a));
+    return merged;
+  }
+
+  /** The workspace folder an app or file belongs to (the deepest that holds it). */
+  rootOf(file: string): string {
+    return folderHolding(this.roots, file) ?? this.root;
   }
 
   private emptyReport(app: App): AppReport {
@@ -432,9 +464,11 @@ export class Engine {
       }
       const clusterObj = candidates[0];
       if (!clusterObj) continue;
+      // The cluster's source path is resolved in the folder the workspace's copy of the app is in.
+      const root = this.rootOf(app.path);
       const matched = clusterObj.kind === 'Application'
-        ? appFromArgoApplication(clusterObj, this.root, app.definedAt)
-        : appFromFluxObject(clusterObj, this.root, app.definedAt);
+        ? appFromArgoApplication(clusterObj, root, app.definedAt)
+        : appFromFluxObject(clusterObj, root, app.definedAt);
       if (matched && path.resolve(matched.path) === path.resolve(app.path)) {
         matched.name = app.name;
         matched.origin = app.origin;

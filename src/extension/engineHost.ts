@@ -51,19 +51,27 @@ export class EngineHost implements vscode.Disposable {
   }
 
   root(): string | undefined {
-    return this.override?.root ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    return this.roots()[0];
+  }
+
+  /** Every folder of the workspace (a multi-root workspace has several; the sandbox demo's clone is one). */
+  roots(): string[] {
+    if (this.override?.root) return [this.override.root];
+    return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   }
 
   /** The options the engine is built with; workspace-level values of machine settings are already dropped by
    *  VS Code in restricted mode (package.json restrictedConfigurations). */
   options(): EngineOptions | undefined {
-    const root = this.root();
+    const roots = this.roots();
+    const root = roots[0];
     if (!root) return undefined;
     const c = vscode.workspace.getConfiguration('gitops');
     const trusted = vscode.workspace.isTrusted;
     const str = (k: string) => (c.get<string>(k) ?? '').trim() || undefined;
     return {
       root,
+      roots,
       kubeconfig: this.override?.kubeconfig ?? str('kubeconfig') ?? process.env.KUBECONFIG ?? undefined,
       context: this.override ? this.override.context : str('context'),
       helmPath: trusted ? str('helmPath') : undefined,
@@ -99,7 +107,7 @@ export class EngineHost implements vscode.Disposable {
     }
     this.setState('starting');
     const began = Date.now();
-    this.out.info(`starting engine: root ${opts.root}, kubeconfig ${opts.kubeconfig ?? '~/.kube/config'}, context ${opts.context ?? '(current-context)'}` +
+    this.out.info(`starting engine: ${opts.roots && opts.roots.length > 1 ? `folders ${opts.roots.join(', ')}` : `root ${opts.root}`}, kubeconfig ${opts.kubeconfig ?? '~/.kube/config'}, context ${opts.context ?? '(current-context)'}` +
       `${opts.trusted ? '' : ' — restricted mode: plain YAML only, no helm/kustomize, no exec plugins'}`);
     let engine: EngineLike | undefined;
     try {

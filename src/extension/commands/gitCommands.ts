@@ -12,6 +12,7 @@ import type { Services } from '../services';
 import type { AgentStatus, App } from '../../core/model';
 import type { HeavyModule } from '../engineTypes';
 import { tagProblem } from '../../core/git/reference';
+import { folderHolding } from '../../core/folders';
 // Light (node built-ins only): history, revert and push run right here.
 import { gitRun, historyOf, repoRoot } from '../../core/git/repo';
 import { revertCommits, rollbackPaths } from '../../core/git/revert';
@@ -134,10 +135,18 @@ export function registerGitCommands(context: vscode.ExtensionContext, services: 
     const git = (host.heavy() as HeavyModule & { git?: GitWorkflows }).git;
     return git ?? cliWorkflows(path.join(context.extensionPath, 'dist', 'cli.cjs'));
   };
-  const root = (): string => {
-    const r = host.root();
-    if (!r) throw new Error('open a folder (a Git repository of manifests) first');
-    return r;
+  /** The repository a command works in: the app's workspace folder, else the active editor's, else the only
+   *  folder; in a multi-root workspace with nothing to go by, the user picks one (undefined: cancelled). */
+  const folderFor = async (app?: App): Promise<string | undefined> => {
+    const roots = host.roots();
+    if (!roots.length) throw new Error('open a folder (a Git repository of manifests) first');
+    if (roots.length === 1) return roots[0];
+    const hint = app?.path ?? vscode.window.activeTextEditor?.document.uri.fsPath;
+    const owner = hint ? folderHolding(roots, hint) : undefined;
+    if (owner) return owner;
+    const picked = await vscode.window.showQuickPick(roots.map((r) => ({ label: path.basename(r), description: r, root: r })),
+      { placeHolder: 'Workspace folder (Git repository) to work in' });
+    return picked?.root;
   };
   const conn = () => {
     const o = host.options();
@@ -157,14 +166,14 @@ export function registerGitCommands(context: vscode.ExtensionContext, services: 
   };
 
   /** Push, ask the agent, follow it: one cancellable progress notification with the steps. */
-  const pushAndFollow = async (title: string, action: Action, app: App | string | undefined, work: (report: (m: string) => void) => Promise<string>) => {
+  const pushAndFollow = async (title: string, action: Action, app: App | string | undefined, dir: string, work: (report: (m: string) => void) => Promise<string>) => {
     const steps: string[] = [];
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `GitOps: ${title}`, cancellable: true }, async (progress, token) => {
       const report = (message: string) => { steps.push(message); progress.report({ message }); output.info(`${title}: ${message}`); };
       const commit = await work(report);
       if (action === 'commit') return { commit, steps };
       const git = gitModule();
-      const pushed = await git.push(root(), report);
+      const pushed = await git.push(dir, report);
       report(`pushed ${pushed.head.slice(0, 7)} to ${pushed.remote}/${pushed.branch}${pushed.rebased ? ' (replayed onto newer commits)' : ''}`);
       if (action === 'push' || !app) return { commit, pushed, steps };
       const controller = new AbortController();
@@ -181,8 +190,9 @@ export function registerGitCommands(context: vscode.ExtensionContext, services: 
   reg('gitops.bumpImageTag', async (rawArg?: unknown) => {
     const arg: BumpArg = isPlainArg(rawArg) ? rawArg as BumpArg : {};
     const git = gitModule();
-    const dir = root();
     let appName = arg.app ?? (rawArg && !isPlainArg(rawArg) ? services.resolveTarget(rawArg)?.app : undefined);
+    const dir = await folderFor(appName ? host.app(appName) : undefined);
+    if (!dir) return undefined;
     let image = arg.image;
     let currentTag: string | undefined;
     if (!image) {
@@ -242,7 +252,7 @@ export function registerGitCommands(context: vscode.ExtensionContext, services: 
     const action = arg.action ?? await confirm(`Bump ${planned.image} ${planned.oldTag} -> ${planned.newTag} in ${planned.app}?`, detail, 'Commit');
     if (!action) return undefined;
     let result: Awaited<ReturnType<GitWorkflows['bump']>> | undefined;
-    const done = await pushAndFollow(`bump ${planned.image} ${planned.oldTag} -> ${planned.newTag}`, action, planned.appInfo ?? planned.app, async (report) => {
+    const done = await pushAndFollow(`bump ${planned.image} ${planned.oldTag} -> ${planned.newTag}`, action, planned.appInfo ?? planned.app, dir, async (report) => {
       report(`committing ${planned.files.join(', ')}`);
       result = await git.bump({ path: dir, image: image!, tag: tag!, app: planned.app, tools: tools(), onStep: report });
       report(`committed ${result.commit!.slice(0, 7)} ${result.message}`);
@@ -257,8 +267,9 @@ export function registerGitCommands(context: vscode.ExtensionContext, services: 
   reg('gitops.revertCommit', async (rawArg?: unknown) => {
     const arg: RevertArg = isPlainArg(rawArg) ? rawArg as RevertArg : {};
     const git = gitModule();
-    const dir = root();
     const app = arg.app ? host.app(arg.app) : (host.get()?.apps().length ? await services.pickApp(rawArg, 'Application whose history to show') : undefined);
+    const dir = await folderFor(app);
+    if (!dir) return undefined;
     let sha = arg.sha;
     let subject = sha?.slice(0, 7) ?? '';
     if (!sha) {
@@ -275,7 +286,7 @@ export function registerGitCommands(context: vscode.ExtensionContext, services: 
     const action = arg.action ?? await confirm(`Revert "${subject}"?`, `A new commit undoes ${sha.slice(0, 7)}. Your other staged and unstaged changes stay as they are.`, 'Revert');
     if (!action) return undefined;
     let reverted: Awaited<ReturnType<GitWorkflows['revert']>> | undefined;
-    const done = await pushAndFollow(`revert ${sha.slice(0, 7)}`, action, app, async (report) => {
+    const done = await pushAndFollow(`revert ${sha.slice(0, 7)}`, action, app, dir, async (report) => {
       reverted = await git.revert(dir, [sha!], report);
       report(`committed ${reverted.head.slice(0, 7)} Revert "${reverted.reverted[0].subject}"`);
       return reverted.head;
@@ -287,9 +298,10 @@ export function registerGitCommands(context: vscode.ExtensionContext, services: 
   reg('gitops.rollbackApp', async (rawArg?: unknown) => {
     const arg: RollbackArg = isPlainArg(rawArg) ? rawArg as RollbackArg : {};
     const git = gitModule();
-    const dir = root();
     const app = arg.app ? host.app(arg.app) : await services.pickApp(rawArg, 'Application to roll back');
     if (!app) return undefined;
+    const dir = await folderFor(app);
+    if (!dir) return undefined;
     if (app.agent !== 'argocd') throw new Error(`${app.name} is not an Argo CD Application: roll back with Revert Commit instead`);
     let revision = arg.revision;
     if (!revision) {
@@ -306,7 +318,7 @@ export function registerGitCommands(context: vscode.ExtensionContext, services: 
       'Every commit after it that touched the app\'s files is reverted (one revert commit each); the agent then applies the result.', 'Revert');
     if (!action) return undefined;
     let result: Awaited<ReturnType<GitWorkflows['rollback']>> | undefined;
-    const done = await pushAndFollow(`roll back ${app.name} to ${revision.slice(0, 7)}`, action, app, async (report) => {
+    const done = await pushAndFollow(`roll back ${app.name} to ${revision.slice(0, 7)}`, action, app, dir, async (report) => {
       result = await git.rollback(dir, app, revision!, report);
       report(`reverted ${result.reverted.length} commit(s)`);
       return result.head;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { GitOpsApi } from '../../../../src/extension/extension';
-import { dumpLogOnFailure, gitopsApi, hoverText, kubectl, lineOf, record, sandboxSkip, waitFor, workspaceFile } from './helpers';
+import { dumpLogOnFailure, hoverText, kubectl, lineOf, readyApi, record, waitFor, workspaceFile } from './helpers';
 
 describe('a 5,000-line file with 500 drifted fields (sandbox)', function () {
   this.timeout(180_000);
@@ -15,9 +15,7 @@ describe('a 5,000-line file with 500 drifted fields (sandbox)', function () {
   dumpLogOnFailure(() => api);
 
   before(async function () {
-    sandboxSkip(this);
-    api = await gitopsApi();
-    await api.ready();
+    api = await readyApi(this);
   });
 
   after(() => record('bulk-decorations', figures));

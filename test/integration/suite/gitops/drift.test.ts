@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { GitOpsApi } from '../../../../src/extension/extension';
-import { dumpLogOnFailure, gitopsApi, hoverText, kubectl, lineOf, record, sandboxSkip, waitFor, workspaceFile } from './helpers';
+import { dumpLogOnFailure, hoverText, kubectl, lineOf, readyApi, record, waitFor, workspaceFile } from './helpers';
 
 describe('drift in the editor (sandbox)', function () {
   this.timeout(120_000);
@@ -17,9 +17,7 @@ describe('drift in the editor (sandbox)', function () {
   dumpLogOnFailure(() => api);
 
   before(async function () {
-    sandboxSkip(this);
-    api = await gitopsApi();
-    await api.ready();
+    api = await readyApi(this);
     await waitFor('a connected report with the web and api apps', () => {
       const r = api.report();
       return r?.cluster.state === 'connected' && r.apps.some((a) => a.resources.some((x) => x.name === 'web')) && r.apps.some((a) => a.resources.some((x) => x.name === 'api'));

@@ -13,6 +13,14 @@ export async function gitopsApi(): Promise<GitOpsApi> {
   return ext.isActive ? ext.exports : ext.activate();
 }
 
+/** For a before() hook: skip without the sandbox, else activate the extension and wait for its first report. */
+export async function readyApi(ctx: Mocha.Context): Promise<GitOpsApi> {
+  sandboxSkip(ctx);
+  const api = await gitopsApi();
+  await api.ready();
+  return api;
+}
+
 export function workspaceFile(rel: string): vscode.Uri {
   return vscode.Uri.file(path.join(process.env.GITOPS_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders![0].uri.fsPath, rel));
 }

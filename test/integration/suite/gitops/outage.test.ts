@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { GitOpsApi } from '../../../../src/extension/extension';
-import { dumpLogOnFailure, gitopsApi, hoverText, kubectl, lineOf, record, sandboxSkip, waitFor, workspaceFile } from './helpers';
+import { dumpLogOnFailure, hoverText, kubectl, lineOf, readyApi, record, waitFor, workspaceFile } from './helpers';
 
 describe('cluster down and back (sandbox restart)', function () {
   this.timeout(180_000);
@@ -18,9 +18,7 @@ describe('cluster down and back (sandbox restart)', function () {
   dumpLogOnFailure(() => api);
 
   before(async function () {
-    sandboxSkip(this);
-    api = await gitopsApi();
-    await api.ready();
+    api = await readyApi(this);
     await waitFor('connected', () => api.report()?.cluster.state === 'connected', 30_000);
   });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { GitOpsApi } from '../../../../src/extension/extension';
-import { dumpLogOnFailure, gitopsApi, kubectl, lineOf, sandboxSkip, waitFor, workspaceFile } from './helpers';
+import { dumpLogOnFailure, kubectl, lineOf, readyApi, waitFor, workspaceFile } from './helpers';
 
 describe('restricted mode (untrusted workspace)', function () {
   this.timeout(120_000);
@@ -12,9 +12,7 @@ describe('restricted mode (untrusted workspace)', function () {
   dumpLogOnFailure(() => api);
 
   before(async function () {
-    sandboxSkip(this);
-    api = await gitopsApi();
-    await api.ready();
+    api = await readyApi(this);
   });
 
   it('opens untrusted and says what is off', () => {
