@@ -82,6 +82,10 @@ export interface HelmOptions {
   parameters?: { name: string; value: string; forceString?: boolean }[];
   /** Inline values (Argo CD helm.values / valuesObject, Flux HelmRelease spec.values). */
   values?: Record<string, unknown>;
+  /** Flux HelmRelease spec.valuesFrom, in order (merged before `values`, later entries win). */
+  valuesFrom?: { kind: string; name: string; valuesKey?: string; targetPath?: string; optional?: boolean }[];
+  /** Argo CD helm.fileParameters (`--set-file name=path`), paths absolute. */
+  fileParameters?: { name: string; path: string }[];
 }
 
 export interface KustomizeOptions {
@@ -123,6 +127,8 @@ export interface App {
   syncPolicy?: { automated?: boolean; prune?: boolean; selfHeal?: boolean };
   /** Why this app cannot be rendered at all (e.g. a HelmRelease whose chart is in a remote Helm repository). */
   unrenderable?: string;
+  /** Set by the last render: what it skipped that is not an error (e.g. an optional valuesFrom source not in Git). */
+  renderNotes?: string[];
 }
 
 export interface RenderResult {

@@ -141,17 +141,13 @@ function argoSourceToApp(source: Obj, base: Omit<App, 'path' | 'renderer'>, dir:
     const opts: HelmOptions = {};
     if (asStr(helm.releaseName)) opts.releaseName = asStr(helm.releaseName);
     const valueFiles = asArr(helm.valueFiles).filter((f): f is string => typeof f === 'string');
-    if (valueFiles.length) {
-      opts.valueFiles = valueFiles.map((f) => {
-        const m = /^\$([^/]+)\/(.*)$/.exec(f);
-        if (m && refs.has(m[1])) return resolveSourceFile(m[2], refs.get(m[1])!);
-        return path.resolve(dir, f);
-      });
-    }
+    if (valueFiles.length) opts.valueFiles = valueFiles.map((f) => resolveRefPath(f, dir, refs));
     const params = asArr(helm.parameters).map(asObj).filter((p): p is Obj => !!p && typeof p.name === 'string');
     if (params.length) opts.parameters = params.map((p) => ({ name: p.name as string, value: asStr(p.value) ?? '', ...(p.forceString === true ? { forceString: true } : {}) }));
     const values = asObj(helm.valuesObject) ?? (typeof helm.values === 'string' ? asObj(parseDocuments(helm.values, '').docs[0]?.value) : asObj(helm.values));
     if (values) opts.values = values;
+    const fileParams = asArr(helm.fileParameters).map(asObj).filter((p): p is Obj => !!p && typeof p.name === 'string' && typeof p.path === 'string');
+    if (fileParams.length) opts.fileParameters = fileParams.map((p) => ({ name: p.name as string, path: resolveRefPath(p.path as string, dir, refs) }));
     app.helm = opts;
   } else if (kustomize) {
     app.renderer = 'kustomize';
@@ -174,6 +170,14 @@ function argoSourceToApp(source: Obj, base: Omit<App, 'path' | 'renderer'>, dir:
     if (asStr(directory.exclude)) app.directory.exclude = asStr(directory.exclude);
   }
   return app;
+}
+
+/** A value file / file parameter path of an Application source: `$ref/...` in a `ref:` source, else
+ *  relative to the source folder. */
+function resolveRefPath(f: string, dir: string, refs: Map<string, string>): string {
+  const m = /^\$([^/]+)\/(.*)$/.exec(f);
+  if (m && refs.has(m[1])) return resolveSourceFile(m[2], refs.get(m[1])!);
+  return path.resolve(dir, f);
 }
 
 /** An Argo CD Application as an App, when its (first path-bearing) source is a folder under sourceRoot.
@@ -364,11 +368,52 @@ export function appFromFluxObject(obj: KubeObject, sourceRoot: string, definedAt
     if (valuesFiles.length) helm.valueFiles = valuesFiles.map((f) => resolveSourceFile(f, sourceRoot));
     const values = asObj(spec.values);
     if (values) helm.values = values;
+    const valuesFrom = fluxValuesFrom(spec.valuesFrom);
+    if (valuesFrom.length) helm.valuesFrom = valuesFrom;
     const app: App = { ...base, path: dir, renderer: 'helm', helm };
     if (values && fieldSources) inlineValues.set(app, { pointer: '/spec/values', fieldSources, fallback: fieldSources.get('/spec/values') ?? definedAt });
     return app;
   }
   return undefined;
+}
+
+/** HelmRelease spec.valuesFrom entries (kind and name required, as the CRD does). */
+export function fluxValuesFrom(v: unknown): NonNullable<HelmOptions['valuesFrom']> {
+  return asArr(v).map(asObj).filter((r): r is Obj => !!r && typeof r.kind === 'string' && typeof r.name === 'string').map((r) => ({
+    kind: r.kind as string,
+    name: r.name as string,
+    ...(asStr(r.valuesKey) ? { valuesKey: asStr(r.valuesKey) } : {}),
+    ...(asStr(r.targetPath) ? { targetPath: asStr(r.targetPath) } : {}),
+    ...(r.optional === true ? { optional: true } : {}),
+  }));
+}
+
+/** Workspace YAML files that may declare a HelmRelease's valuesFrom ConfigMaps / Secrets (found by
+ *  discovery with a text pre-filter; the Helm renderer parses them). */
+const valuesFromCandidates = new WeakMap<App, string[]>();
+export function valuesFromFiles(app: App): string[] {
+  return valuesFromCandidates.get(app) ?? [];
+}
+
+function findValuesFromFiles(apps: App[], folders: FolderInfo[], reads: Reads): void {
+  const kindHint = /^kind:\s*["']?(ConfigMap|Secret)["']?\s*$/m;
+  for (const app of apps) {
+    const names = (app.helm?.valuesFrom ?? []).map((r) => r.name);
+    if (!names.length) continue;
+    const files: string[] = [];
+    for (const folder of folders) {
+      for (const file of folder.manifestFiles) {
+        let text: string;
+        try {
+          text = reads.readText(file);
+        } catch {
+          continue;
+        }
+        if (kindHint.test(text) && names.some((n) => text.includes(n))) files.push(file);
+      }
+    }
+    valuesFromCandidates.set(app, files);
+  }
 }
 
 function resolveSourceFile(rel: string, sourceRoot: string): string {
@@ -601,6 +646,7 @@ export async function discoverApps(root: string, reads: Reads = UNCACHED): Promi
   apps.push(...folderApps);
   uniqueNames(apps, absRoot);
   linkHelmReleasesToKustomizations(apps);
+  findValuesFromFiles(apps, folders, reads);
   return { apps, errors, notes };
 }
 

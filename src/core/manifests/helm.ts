@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { App, DesiredObject, KubeObject, RenderResult, SourceLocation } from '../model';
 import { pointerEscape, refKey, refOf } from '../model';
-import { helmParametersLocation, helmReleaseParent, inlineValuesSource, setInlineValuesSource } from './discover';
+import { fluxValuesFrom, helmParametersLocation, helmReleaseParent, inlineValuesSource, kustomizationFile, setInlineValuesSource, valuesFromFiles } from './discover';
 import { toDesired } from './objects';
 import { renderKustomize } from './kustomize';
 import { isNamespaced } from './scope';
@@ -145,6 +145,20 @@ export function loadValues(app: App): ValuesState {
   };
   fileLayer(path.join(app.path, 'values.yaml'));
   for (const f of app.helm?.valueFiles ?? []) fileLayer(f);
+  // Flux valuesFrom (as the last render read them), before spec.values
+  for (const s of valuesFromSources.get(app) ?? []) {
+    if (s.targetPath === undefined) {
+      layers.push({ values: s.values ?? {}, where: s.where });
+      continue;
+    }
+    const sparse: Obj = {};
+    try {
+      setTargetPath(sparse, s.targetPath, s.data);
+    } catch {
+      continue; // the render reports it
+    }
+    layers.push({ values: sparse, where: s.where });
+  }
   if (app.helm?.values) {
     const inline = inlineValuesSource(app);
     layers.push({
@@ -158,8 +172,330 @@ export function loadValues(app: App): ValuesState {
     const at = helmParametersLocation(app);
     layers.push({ values: params, where: () => at });
   }
+  // --set-file comes after --set in helm's order: the file's whole text, always a string
+  for (const f of app.helm?.fileParameters ?? []) {
+    let text: string;
+    try {
+      text = fs.readFileSync(f.path, 'utf8');
+    } catch {
+      continue; // the render reports it
+    }
+    state.files.push(f.path);
+    const layer: Obj = {};
+    setParameter(layer, f.name, text, true);
+    layers.push({ values: layer, where: () => ({ file: f.path, line: 1 }) });
+  }
   for (const layer of layers) mergeLayer(state.values, layer.values, '', layer.where, state.sources);
   return state;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flux valuesFrom: helm-controller's merge (fluxcd/pkg chartutil) and helm's `--set` parser (strvals)
+
+/** Helm's and Flux's MergeMaps: maps merge deeply, anything else (null included) replaces. */
+export function mergeMaps(a: Obj, b: Obj): Obj {
+  const out: Obj = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = isObj(v) && isObj(out[k]) ? mergeMaps(out[k] as Obj, v) : structuredClone(v);
+  return out;
+}
+
+/** `--set` typing: true/false/null (any case), integers not starting with 0, else the string. */
+function typedSetValue(s: string, strings: boolean): unknown {
+  if (strings) return s;
+  const lower = s.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  if (lower === 'null') return null;
+  if (s === '0') return 0;
+  if (s[0] !== '0' && /^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s))) return Number(s);
+  return s;
+}
+
+function setIn(container: Obj | unknown[], segs: (string | number)[], value: unknown): void {
+  const [seg, ...rest] = segs;
+  let v = value;
+  if (rest.length) {
+    const child = Array.isArray(container) ? container[seg as number] : container[seg as string];
+    const wantList = typeof rest[0] === 'number';
+    v = wantList ? (Array.isArray(child) ? child : []) : isObj(child) ? child : {};
+    setIn(v as Obj | unknown[], rest, value);
+  }
+  if (Array.isArray(container)) {
+    while (container.length < (seg as number)) container.push(null); // helm pads lists with nulls
+    container[seg as number] = v;
+  } else container[seg as string] = v;
+}
+
+/** `a.b[0]=v,c={x,y}` into target as `helm --set` does (`strings`: `--set-string`): `\` escapes the next
+ *  character, `,` separates assignments, `{...}` is a list. Throws on a key without a value. */
+export function parseSetInto(target: Obj, input: string, strings = false): void {
+  let i = 0;
+  const until = (stops: string): { text: string; stop: string } => {
+    let text = '';
+    while (i < input.length) {
+      const c = input[i++];
+      if (stops.includes(c)) return { text, stop: c };
+      text += c === '\\' && i < input.length ? input[i++] : c;
+    }
+    return { text, stop: '' };
+  };
+  while (i < input.length) {
+    const segs: (string | number)[] = [];
+    for (;;) {
+      const { text, stop } = until('=[,.');
+      if (stop === '.') { segs.push(text); continue; }
+      if (stop === '=') { segs.push(text); break; }
+      if (stop !== '[') throw new Error(`key "${[...segs, text].join('.')}" has no value`);
+      if (text) segs.push(text);
+      i--; // back to the '[' for the index loop
+      while (input[i] === '[') {
+        i++;
+        const idx = until(']').text;
+        if (!/^\d+$/.test(idx) || Number(idx) > 65536) throw new Error(`invalid list index "${idx}"`);
+        segs.push(Number(idx));
+      }
+      if (input[i] === '.') { i++; continue; }
+      if (input[i] === '=') { i++; break; }
+      throw new Error(`key "${segs.join('.')}" has no value`);
+    }
+    if (typeof segs[0] !== 'string') throw new Error('a key must start with a name');
+    let value: unknown;
+    if (input[i] === '{') {
+      i++;
+      const list: unknown[] = [];
+      for (;;) {
+        const { text, stop } = until(',}');
+        if (!stop) throw new Error("list must terminate with '}'");
+        list.push(typedSetValue(text, strings));
+        if (stop === '}') break;
+      }
+      if (input[i] === ',') i++;
+      value = list;
+    } else value = typedSetValue(until(',').text, strings);
+    setIn(target, segs, value);
+  }
+}
+
+/** Flux's targetPath: the data set at that path like `--set`; a quoted value (quotes trimmed) stays a string. */
+export function setTargetPath(values: Obj, targetPath: string, data: string): void {
+  const quoted = (data.startsWith("'") && data.endsWith("'")) || (data.startsWith('"') && data.endsWith('"'));
+  if (quoted) parseSetInto(values, `${targetPath}=${data.replace(/^['"]+|['"]+$/g, '')}`, true);
+  else parseSetInto(values, `${targetPath}=${data}`);
+}
+
+/** helm-controller's chart values: valuesFrom entries merged in order, then spec.values over them. An
+ *  entry with a targetPath is set into what has been merged so far (spec.values included, as Flux does). */
+export function fluxValues(sources: { values?: Obj; targetPath?: string; data?: string }[], inline: Obj = {}): Obj {
+  let result: Obj = {};
+  for (const s of sources) {
+    if (s.targetPath !== undefined) {
+      result = mergeMaps(result, inline);
+      setTargetPath(result, s.targetPath, s.data ?? '');
+    } else result = mergeMaps(result, s.values ?? {});
+  }
+  return mergeMaps(result, inline);
+}
+
+/** One valuesFrom entry as read from Git: its data, and where each values key it sets is written. */
+interface ValuesFromSource {
+  values?: Obj;
+  targetPath?: string;
+  data: string;
+  where: (key: string) => SourceLocation | undefined;
+}
+const valuesFromSources = new WeakMap<App, ValuesFromSource[]>();
+
+interface ParentRender {
+  objects: DesiredObject[];
+  /** The HelmRelease as the parent Kustomization renders it (generator names rewritten). */
+  release?: DesiredObject;
+  inputs: string[];
+}
+
+type Located = Pick<DesiredObject, 'object' | 'source' | 'fieldSources'>;
+
+// SOPS leaves a `sops:` block and `ENC[AES256_GCM,data:...]` values
+const SOPS_VALUE = /ENC\[[A-Z0-9_]+,data:/;
+function isSopsEncrypted(obj: KubeObject): boolean {
+  if ('sops' in obj) return true;
+  for (const field of ['data', 'stringData']) {
+    const d = obj[field];
+    if (isObj(d) && Object.values(d).some((v) => typeof v === 'string' && SOPS_VALUE.test(v))) return true;
+  }
+  return false;
+}
+
+/** A ConfigMap's data key; a Secret's stringData key, else its base64 data key decoded (as the API server folds them). */
+function dataOf(obj: KubeObject, key: string): { data: string; pointer: string } | undefined {
+  const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? undefined : String(v));
+  if (obj.kind === 'Secret') {
+    const plain = isObj(obj.stringData) ? str(obj.stringData[key]) : undefined;
+    if (plain !== undefined) return { data: plain, pointer: `/stringData/${pointerEscape(key)}` };
+    const b64 = isObj(obj.data) ? str(obj.data[key]) : undefined;
+    return b64 === undefined ? undefined : { data: Buffer.from(b64, 'base64').toString('utf8'), pointer: `/data/${pointerEscape(key)}` };
+  }
+  const v = isObj(obj.data) ? str(obj.data[key]) : undefined;
+  return v === undefined ? undefined : { data: v, pointer: `/data/${pointerEscape(key)}` };
+}
+
+/** The nearest mapped location of a pointer (source maps may hold only an ancestor, e.g. a generator entry). */
+function locate(o: Located, pointer: string): SourceLocation {
+  for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
+    const at = o.fieldSources.get(p);
+    if (at) return at;
+    if (!p) return o.source;
+  }
+}
+
+/** Line n of a values text -> its line in Git, when the text is written verbatim there: a generator's
+ *  `files:` entry (the values file itself) or a literal block scalar (`key: |`) under its key. */
+function valuesTextLines(key: string, data: string, keyAt: SourceLocation): ((line: number) => SourceLocation) | undefined {
+  const dir = path.dirname(keyAt.file);
+  if (kustomizationFile(dir) === keyAt.file) {
+    let k: Obj | undefined;
+    try {
+      const v = parseDocuments(fs.readFileSync(keyAt.file, 'utf8'), keyAt.file).docs[0]?.value;
+      k = isObj(v) ? v : undefined;
+    } catch {
+      k = undefined;
+    }
+    for (const gen of ['configMapGenerator', 'secretGenerator']) {
+      for (const g of Array.isArray(k?.[gen]) ? (k![gen] as unknown[]) : []) {
+        for (const f of isObj(g) && Array.isArray(g.files) ? g.files : []) {
+          if (typeof f !== 'string') continue;
+          const eq = f.indexOf('=');
+          const rel = eq >= 0 ? f.slice(eq + 1) : f;
+          if ((eq >= 0 ? f.slice(0, eq) : path.basename(f)) !== key) continue;
+          const file = path.resolve(dir, rel);
+          let text: string | undefined;
+          try {
+            text = fs.readFileSync(file, 'utf8');
+          } catch {
+            text = undefined;
+          }
+          if (text === data) return (line) => ({ file, line });
+        }
+      }
+    }
+    return undefined;
+  }
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(keyAt.file, 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  if (!/:\s*\|[0-9+-]*\s*(#.*)?$/.test(lines[keyAt.line - 1] ?? '')) return undefined;
+  const want = data.endsWith('\n') ? data.slice(0, -1).split('\n') : data.split('\n');
+  const first = lines.slice(keyAt.line).find((l) => l.trim() !== '');
+  const indent = first ? first.length - first.trimStart().length : 0;
+  const verbatim = want.every((w, j) => {
+    const l = lines[keyAt.line + j];
+    if (l === undefined) return false;
+    return w === '' ? l.trim() === '' : l.slice(0, indent).trim() === '' && l.slice(indent) === w;
+  });
+  return verbatim ? (line) => ({ file: keyAt.file, line: keyAt.line + line }) : undefined;
+}
+
+/** Read a HelmRelease's valuesFrom from what Git declares: the objects the parent Flux Kustomization
+ *  renders, else ConfigMaps / Secrets in workspace YAML. A missing non-optional source is an error
+ *  (helm-controller fails the release); optional ones are skipped with a note. Secret data never
+ *  appears in a message. */
+async function resolveValuesFrom(app: App, parent: ParentRender | undefined): Promise<{ sources: ValuesFromSource[]; inputs: string[]; notes: string[]; error?: string }> {
+  const releaseSpec = parent?.release?.object.spec as Obj | undefined;
+  const refs = parent?.release ? fluxValuesFrom(releaseSpec?.valuesFrom) : app.helm?.valuesFrom ?? [];
+  const out = { sources: [] as ValuesFromSource[], inputs: [] as string[], notes: [] as string[] };
+  if (!refs.length) return out;
+  const namespace = parent?.release?.object.metadata.namespace ?? app.agentObject?.namespace ?? app.namespace;
+
+  let plain: Located[] | undefined;
+  const plainObjects = (): Located[] => {
+    if (plain) return plain;
+    const files = new Set(valuesFromFiles(app));
+    if (app.definedAt) {
+      const dir = path.dirname(app.definedAt.file);
+      try {
+        for (const e of fs.readdirSync(dir)) if (/\.ya?ml$/i.test(e)) files.add(path.join(dir, e));
+      } catch { /* no folder: nothing beside it */ }
+    }
+    plain = [];
+    for (const file of files) {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch {
+        continue;
+      }
+      out.inputs.push(file);
+      if (!/^kind:\s*["']?(ConfigMap|Secret)/m.test(text)) continue;
+      for (const p of parseManifests(text, file).objects) {
+        if (p.object.kind === 'ConfigMap' || p.object.kind === 'Secret') plain.push({ object: p.object, source: p.source, fieldSources: p.fieldSources });
+      }
+    }
+    return plain;
+  };
+  const find = (kind: string, name: string): Located | undefined => {
+    const fits = (o: Located, exact: boolean) => o.object.kind === kind && o.object.metadata?.name === name
+      && (exact ? o.object.metadata.namespace === namespace : o.object.metadata.namespace === undefined);
+    for (const pool of [() => parent?.objects ?? [], plainObjects]) {
+      const objects = pool();
+      const hit = objects.find((o) => fits(o, true)) ?? objects.find((o) => fits(o, false));
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+
+  for (const [i, ref] of refs.entries()) {
+    const label = `valuesFrom[${i}]: ${ref.kind} ${namespace}/${ref.name}`;
+    const key = ref.valuesKey || 'values.yaml';
+    if (ref.kind !== 'ConfigMap' && ref.kind !== 'Secret') return { ...out, error: `${label}: unsupported kind (ConfigMap or Secret)` };
+    const found = find(ref.kind, ref.name);
+    if (!found) {
+      // a generator's hashed name that kustomize did not write into the HelmRelease
+      const hashed = parent?.objects.find((o) => o.object.kind === ref.kind && new RegExp(`^${ref.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[a-z0-9]{10}$`).test(o.object.metadata.name));
+      const hint = hashed ? ` (the generated ${ref.kind} is named ${hashed.object.metadata.name}: add a kustomize nameReference for HelmRelease spec/valuesFrom/name, or disableNameSuffixHash)` : '';
+      if (ref.optional) { out.notes.push(`${label}: optional, not found in Git: skipped${hint}`); continue; }
+      return { ...out, error: `${label}: not found in Git${hint}; it is not optional, so Flux fails this release` };
+    }
+    if (isSopsEncrypted(found.object)) return { ...out, error: `${label}: SOPS-encrypted, its values cannot be read here (Flux decrypts it in the cluster)` };
+    const got = dataOf(found.object, key);
+    if (!got) {
+      if (ref.optional) { out.notes.push(`${label}: optional, has no key '${key}': skipped`); continue; }
+      return { ...out, error: `${label}: has no key '${key}'; it is not optional, so Flux fails this release` };
+    }
+    const secret = ref.kind === 'Secret';
+    if (SOPS_VALUE.test(got.data)) return { ...out, error: `${label}: key '${key}' is SOPS-encrypted, its values cannot be read here (Flux decrypts it in the cluster)` };
+    const keyAt = locate(found, got.pointer);
+    if (ref.targetPath) {
+      try {
+        setTargetPath({}, ref.targetPath, got.data);
+      } catch (err) {
+        // the parser's message may quote the data: not for a Secret
+        return { ...out, error: `${label}: cannot set targetPath ${ref.targetPath}${secret ? '' : `: ${(err as Error).message}`}` };
+      }
+      out.sources.push({ targetPath: ref.targetPath, data: got.data, where: () => keyAt });
+      continue;
+    }
+    const parsed = parseDocuments(got.data, keyAt.file);
+    if (parsed.errors.length) {
+      const e = parsed.errors[0];
+      // the parser's message quotes the text: not for a Secret
+      return { ...out, error: `${label}: key '${key}' is not valid YAML (line ${e.line} of the value)${secret ? '' : `: ${e.message.split('\n')[0]}`}` };
+    }
+    const doc = parsed.docs[0];
+    const value = doc?.value ?? {};
+    if (!isObj(value)) return { ...out, error: `${label}: key '${key}' is not a YAML map of values` };
+    const lines = valuesTextLines(key, got.data, keyAt);
+    out.sources.push({
+      values: value,
+      data: got.data,
+      where: (k) => {
+        const at = doc?.fieldSources.get(keyToPointer(k));
+        return (at && lines?.(at.line)) ?? keyAt;
+      },
+    });
+  }
+  return out;
 }
 
 /** Values key path -> the file and line of its winning value (later -f files override earlier,
@@ -423,18 +759,27 @@ export async function renderHelm(app: App, tools: RenderTools): Promise<RenderRe
   const chartFile = path.join(app.path, 'Chart.yaml');
   if (!fs.existsSync(chartFile)) return { app, objects: [], inputs: [], error: `no Chart.yaml in ${app.path}` };
   const env = await helmEnv();
-  const parentInputs = await valuesFromParentKustomization(app, tools);
+  const parent = await valuesFromParentKustomization(app, tools);
+  const from = await resolveValuesFrom(app, parent);
+  if (from.notes.length) app.renderNotes = from.notes;
+  else delete app.renderNotes;
+  valuesFromSources.set(app, from.sources);
   const state = loadValues(app);
-  const inputs = [...new Set([...(await chartInputs(app.path, state.files)), ...parentInputs])];
+  const inputs = [...new Set([...(await chartInputs(app.path, state.files)), ...(parent?.inputs ?? []), ...from.inputs])];
+  if (from.error) return { app, objects: [], inputs, error: from.error };
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'gitops-helm-'));
   try {
-    // the user's render: value files in order, inline values, then parameters
+    // the user's render: value files in order, inline values (Flux: valuesFrom merged under them), parameters, file parameters
     const userFiles = [...(app.helm?.valueFiles ?? [])];
-    if (app.helm?.values) userFiles.push(await writeTemp(tmp, 'inline-values.json', app.helm.values));
+    const inline = from.sources.length ? fluxValues(from.sources, app.helm?.values) : app.helm?.values;
+    if (inline) userFiles.push(await writeTemp(tmp, 'inline-values.json', inline));
     const extra: string[] = [];
     for (const p of app.helm?.parameters ?? []) extra.push(p.forceString ? '--set-string' : '--set', `${p.name}=${p.value}`);
+    for (const f of app.helm?.fileParameters ?? []) extra.push('--set-file', `${f.name}=${f.path}`);
     const missing = userFiles.find((f) => !fs.existsSync(f));
     if (missing) return { app, objects: [], inputs, error: `values file not found: ${missing}` };
+    const missingFile = app.helm?.fileParameters?.find((f) => !fs.existsSync(f.path));
+    if (missingFile) return { app, objects: [], inputs, error: `file parameter ${missingFile.name}: file not found: ${missingFile.path}` };
 
     const timeoutMs = tools.timeoutMs;
     const markedBoth = markValues(state.values, true, true);
@@ -498,21 +843,22 @@ export async function renderHelm(app: App, tools: RenderTools): Promise<RenderRe
 }
 
 /** A Flux HelmRelease built by a Kustomization: take spec.values from that render (overlay patches
- *  applied), with their source lines. Returns the files that render read. */
-async function valuesFromParentKustomization(app: App, tools: RenderTools): Promise<string[]> {
+ *  applied), with their source lines. Returns that render (its objects hold the valuesFrom sources). */
+async function valuesFromParentKustomization(app: App, tools: RenderTools): Promise<ParentRender | undefined> {
   const parent = helmReleaseParent(app);
-  if (!parent || !app.agentObject) return [];
+  if (!parent || !app.agentObject) return undefined;
   const rendered = await renderKustomize(parent, tools);
-  if (rendered.error) return rendered.inputs;
+  if (rendered.error) return { objects: [], inputs: rendered.inputs };
+  // the HelmRelease as rendered: the parent's targetNamespace may have moved it
   const release = rendered.objects.find((d) => d.object.kind === 'HelmRelease' && d.object.metadata.name === app.agentObject!.name
-    && (!d.object.metadata.namespace || d.object.metadata.namespace === app.agentObject!.namespace));
-  if (!release) return rendered.inputs;
+    && (!d.object.metadata.namespace || d.object.metadata.namespace === app.agentObject!.namespace || d.object.metadata.namespace === parent.kustomize?.namespace));
+  if (!release) return { objects: rendered.objects, inputs: rendered.inputs };
   const values = (release.object.spec as Obj | undefined)?.values;
   if (isObj(values)) {
     app.helm = { ...app.helm, values };
     setInlineValuesSource(app, { pointer: '/spec/values', fieldSources: release.fieldSources, fallback: release.fieldSources.get('/spec/values') ?? app.definedAt });
   }
-  return rendered.inputs;
+  return { objects: rendered.objects, release, inputs: rendered.inputs };
 }
 
 /** Every file of the chart (templates, values, subcharts) plus the value files. */
