@@ -92,7 +92,12 @@ test('unresolvable valuesFrom: a clear error for that app only (missing, SOPS, n
   assert.equal(result('sealed').error, 'valuesFrom[0]: Secret shop/web-sealed: SOPS-encrypted, its values cannot be read here (Flux decrypts it in the cluster)');
   assert.match(result('leaky').error ?? '', /^valuesFrom\[0\]: Secret shop\/web-leaky: key 'values\.yaml' is not valid YAML \(line \d+ of the value\)$/);
   assert.equal(result('leaky-path').error, 'valuesFrom[0]: Secret shop/web-leaky: cannot set targetPath db.password', 'the parser\'s message would quote the value');
-  for (const name of ['web', 'solo', 'apps', 'web-files', 'web-ref']) assert.equal(result(name).error, undefined, `${name} still renders`);
+  for (const name of ['web', 'solo', 'apps', 'other', 'web-files', 'web-ref']) assert.equal(result(name).error, undefined, `${name} still renders`);
+});
+
+test('a generated ConfigMap whose hashed name kustomize did not write into valuesFrom: the error says so', () => {
+  assert.match(result('unlinked').error ?? '',
+    /^valuesFrom\[0\]: ConfigMap other\/other-values: not found in Git \(the generated ConfigMap is named other-values-[a-z0-9]{10}: add a kustomize nameReference for HelmRelease spec\/valuesFrom\/name, or disableNameSuffixHash\); it is not optional, so Flux fails this release$/);
 });
 
 test('Secret values never appear in an error, a note or a source location', () => {
