@@ -74,7 +74,7 @@ test('Flux HelmRelease through its Kustomization: replicas/image from a configMa
   }
 });
 
-test('a HelmRelease no Kustomization builds reads its ConfigMap from plain YAML beside it', () => {
+test('a HelmRelease no Kustomization builds reads its ConfigMaps from workspace YAML, beside it or elsewhere', () => {
   const r = result('solo');
   assert.equal(r.error, undefined);
   const dep = find(r, 'Deployment', 'solo-web');
@@ -82,7 +82,9 @@ test('a HelmRelease no Kustomization builds reads its ConfigMap from plain YAML 
   assert.equal((dep.object.spec as any).template.spec.containers[0].image, 'nginx:1.29');
   assert.deepEqual(dep.fieldSources.get('/spec/replicas'), at('standalone/values.yaml', 'replicaCount: 7'));
   assert.deepEqual(dep.fieldSources.get('/spec/template/spec/containers/0/image'), at('standalone/values.yaml', 'tag: "1.29"'));
-  assert.ok(r.inputs.includes(path.join(root, 'standalone/values.yaml')));
+  assert.equal((dep.object.spec as any).template.spec.containers[0].args[0], '--log-level=debug');
+  assert.deepEqual(dep.fieldSources.get('/spec/template/spec/containers/0/args/0'), at('shared/solo-shared.yaml', 'logLevel: debug'));
+  for (const rel of ['standalone/values.yaml', 'shared/solo-shared.yaml']) assert.ok(r.inputs.includes(path.join(root, rel)), `${rel} is an input`);
 });
 
 test('unresolvable valuesFrom: a clear error for that app only (missing, SOPS, not YAML); other apps render', () => {

@@ -395,25 +395,35 @@ export function valuesFromFiles(app: App): string[] {
   return valuesFromCandidates.get(app) ?? [];
 }
 
+/** One pass over the manifest files: each that declares a ConfigMap / Secret with a `name:` some
+ *  HelmRelease's valuesFrom asks for becomes a candidate of that app. */
 function findValuesFromFiles(apps: App[], folders: FolderInfo[], reads: Reads): void {
-  const kindHint = /^kind:\s*["']?(ConfigMap|Secret)["']?\s*$/m;
+  const byName = new Map<string, Set<App>>();
   for (const app of apps) {
-    const names = (app.helm?.valuesFrom ?? []).map((r) => r.name);
-    if (!names.length) continue;
-    const files: string[] = [];
-    for (const folder of folders) {
-      for (const file of folder.manifestFiles) {
-        let text: string;
-        try {
-          text = reads.readText(file);
-        } catch {
-          continue;
-        }
-        if (kindHint.test(text) && names.some((n) => text.includes(n))) files.push(file);
-      }
+    for (const r of app.helm?.valuesFrom ?? []) {
+      if (!byName.has(r.name)) byName.set(r.name, new Set());
+      byName.get(r.name)!.add(app);
     }
-    valuesFromCandidates.set(app, files);
   }
+  if (!byName.size) return;
+  const kindHint = /^kind:\s*["']?(ConfigMap|Secret)\b/m;
+  const nameLine = /^\s*name:\s*["']?([^"'\s#]+)/gm;
+  const found = new Map<App, string[]>();
+  for (const folder of folders) {
+    for (const file of folder.manifestFiles) {
+      let text: string;
+      try {
+        text = reads.readText(file);
+      } catch {
+        continue;
+      }
+      if (!kindHint.test(text)) continue;
+      const wanting = new Set<App>();
+      for (const m of text.matchAll(nameLine)) for (const app of byName.get(m[1]) ?? []) wanting.add(app);
+      for (const app of wanting) found.set(app, [...(found.get(app) ?? []), file]);
+    }
+  }
+  for (const [app, files] of found) valuesFromCandidates.set(app, files);
 }
 
 function resolveSourceFile(rel: string, sourceRoot: string): string {
