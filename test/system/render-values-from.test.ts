@@ -13,7 +13,7 @@ import { helmPath, kubectlPath, projectRoot } from '../support/tools';
 
 const tools: RenderTools = { helmPath: helmPath(), kubectlPath: kubectlPath(), timeoutMs: 120_000 };
 // every value the fixture's Secrets hold: none may appear in an error, a note or a source location
-const SECRET_VALUES = ['fixture-secret-from-git', 'leaky-secret-value', 'bm90LXJlYWxseS1lbmNyeXB0ZWQ'];
+const SECRET_VALUES = ['fixture-secret-from-git', 'leaky-secret-value', 'bm90LXJlYWxseS1lbmNyeXB0ZWQ', 'Strict-Secret-42'];
 
 let root: string;
 let apps: App[];
@@ -93,6 +93,8 @@ test('unresolvable valuesFrom: a clear error for that app only (missing, SOPS, n
   assert.deepEqual(broken.objects, []);
   assert.equal(result('sealed').error, 'valuesFrom[0]: Secret shop/web-sealed: SOPS-encrypted, its values cannot be read here (Flux decrypts it in the cluster)');
   assert.match(result('leaky').error ?? '', /^valuesFrom\[0\]: Secret shop\/web-leaky: key 'values\.yaml' is not valid YAML \(line \d+ of the value\)$/);
+  assert.equal(result('strict').error, 'helm template failed: execution error at (strict/templates/secret.yaml:3:4): db.password "***" must be lowercase letters',
+    'a chart message quoting a Secret-sourced value: masked as Flux does');
   assert.equal(result('leaky-path').error, 'valuesFrom[0]: Secret shop/web-leaky: cannot set targetPath db.password', 'the parser\'s message would quote the value');
   for (const name of ['web', 'solo', 'apps', 'other', 'web-files', 'web-ref']) assert.equal(result(name).error, undefined, `${name} still renders`);
 });

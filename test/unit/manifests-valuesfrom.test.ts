@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { appFromArgoApplication, appFromFluxObject } from '../../src/core/manifests/discover';
-import { fluxValues, mergeMaps, parseSetInto, setTargetPath } from '../../src/core/manifests/helm';
+import { fluxValues, maskSecretValues, mergeMaps, parseSetInto, setTargetPath } from '../../src/core/manifests/helm';
 import type { KubeObject } from '../../src/core/model';
 import { projectRoot } from '../support/tools';
 
@@ -68,6 +68,12 @@ test('fluxValues: valuesFrom in order (later wins), spec.values over all of them
   assert.deepEqual(fluxValues([], { a: 1 }), { a: 1 });
   assert.deepEqual(fluxValues([base], { hosts: null }), { replicaCount: 1, image: { repository: 'nginx', tag: '1.25' }, hosts: null },
     'null stays in the user values: helm deletes the key when it merges them over the chart');
+});
+
+test('maskSecretValues: every occurrence, longest first; values too short to tell anything are left', () => {
+  assert.equal(maskSecretValues('password "hunter22" rejected: hunter22', ['hunter22']), 'password "***" rejected: ***');
+  assert.equal(maskSecretValues('token abcdef and abc', ['abc', 'abcdef']), 'token *** and ***');
+  assert.equal(maskSecretValues('replicas 1 of db', ['1', 'db', '  ']), 'replicas 1 of db');
 });
 
 test('discovery: HelmRelease valuesFrom entries and Application helm.fileParameters (relative and $ref)', () => {

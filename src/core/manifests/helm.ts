@@ -296,6 +296,22 @@ export function fluxValues(sources: { values?: Obj; targetPath?: string; data?: 
   return mergeMaps(result, inline);
 }
 
+/** Every occurrence of a Secret-sourced string (3 characters or more: shorter ones would garble the
+ *  message more than they could tell) replaced by `***`, as Flux shows Secret values; longest first. */
+export function maskSecretValues(message: string, secretValues: string[]): string {
+  let out = message;
+  for (const v of [...new Set(secretValues)].filter((x) => x.trim().length >= 3).sort((a, b) => b.length - a.length)) out = out.split(v).join('***');
+  return out;
+}
+
+/** String leaves of values, and their lines / comma-separated parts: what a message could quote. */
+function stringLeaves(v: unknown, out: string[]): string[] {
+  if (typeof v === 'string') out.push(v, ...v.split(/[\n,]/).map((l) => l.trim()));
+  else if (Array.isArray(v)) v.forEach((x) => stringLeaves(x, out));
+  else if (isObj(v)) Object.values(v).forEach((x) => stringLeaves(x, out));
+  return out;
+}
+
 /** One valuesFrom entry as read from Git: its data, and where each values key it sets is written. */
 interface ValuesFromSource {
   values?: Obj;
@@ -401,10 +417,10 @@ function valuesTextLines(key: string, data: string, keyAt: SourceLocation): ((li
  *  renders, else ConfigMaps / Secrets in workspace YAML. A missing non-optional source is an error
  *  (helm-controller fails the release); optional ones are skipped with a note. Secret data never
  *  appears in a message. */
-async function resolveValuesFrom(app: App, parent: ParentRender | undefined): Promise<{ sources: ValuesFromSource[]; inputs: string[]; notes: string[]; error?: string }> {
+async function resolveValuesFrom(app: App, parent: ParentRender | undefined): Promise<{ sources: ValuesFromSource[]; inputs: string[]; notes: string[]; secretValues: string[]; error?: string }> {
   const releaseSpec = parent?.release?.object.spec as Obj | undefined;
   const refs = parent?.release ? fluxValuesFrom(releaseSpec?.valuesFrom) : app.helm?.valuesFrom ?? [];
-  const out = { sources: [] as ValuesFromSource[], inputs: [] as string[], notes: [] as string[] };
+  const out = { sources: [] as ValuesFromSource[], inputs: [] as string[], notes: [] as string[], secretValues: [] as string[] };
   if (!refs.length) return out;
   const namespace = parent?.release?.object.metadata.namespace ?? app.agentObject?.namespace ?? app.namespace;
 
@@ -467,6 +483,7 @@ async function resolveValuesFrom(app: App, parent: ParentRender | undefined): Pr
     if (SOPS_VALUE.test(got.data)) return { ...out, error: `${label}: key '${key}' is SOPS-encrypted, its values cannot be read here (Flux decrypts it in the cluster)` };
     const keyAt = locate(found, got.pointer);
     if (ref.targetPath) {
+      if (secret) stringLeaves(got.data, out.secretValues);
       try {
         setTargetPath({}, ref.targetPath, got.data);
       } catch (err) {
@@ -485,6 +502,7 @@ async function resolveValuesFrom(app: App, parent: ParentRender | undefined): Pr
     const doc = parsed.docs[0];
     const value = doc?.value ?? {};
     if (!isObj(value)) return { ...out, error: `${label}: key '${key}' is not a YAML map of values` };
+    if (secret) stringLeaves(value, out.secretValues);
     const lines = valuesTextLines(key, got.data, keyAt);
     out.sources.push({
       values: value,
@@ -788,12 +806,13 @@ export async function renderHelm(app: App, tools: RenderTools): Promise<RenderRe
       run(helm, helmArgs(app, userFiles, extra), { cwd: app.path, timeoutMs, env }),
       run(helm, helmArgs(app, [bothFile]), { cwd: app.path, timeoutMs: Math.min(timeoutMs ?? 30_000, 30_000), env }),
     ]);
-    if (!real.ok) return { app, objects: [], inputs, error: `helm template failed: ${real.message.replace(/^Error: /, '').replace(/\n+Use --debug flag to render out invalid YAML\s*$/, '')}` };
+    // a template's `fail` / `required` or a YAML error may quote values: none from a Secret
+    if (!real.ok) return { app, objects: [], inputs, error: maskSecretValues(`helm template failed: ${real.message.replace(/^Error: /, '').replace(/\n+Use --debug flag to render out invalid YAML\s*$/, '')}`, from.secretValues) };
     let docs: RenderedDoc[];
     try {
       docs = splitRendered(real.stdout);
     } catch (err) {
-      return { app, objects: [], inputs, error: (err as Error).message };
+      return { app, objects: [], inputs, error: maskSecretValues((err as Error).message, from.secretValues) };
     }
 
     const flow: ValuesFlow = new Map();
