@@ -105,6 +105,7 @@ function appJson(root: string, a: AppReport, withResources: boolean) {
     ...(a.health ? { health: a.health } : {}),
     ...(a.agent ? { agent: { sync: a.agent.sync, health: a.agent.health, revision: a.agent.revision } } : {}),
     ...(a.error ? { error: a.error } : {}),
+    ...(a.notes?.length ? { notes: a.notes } : {}),
     ...(withResources ? { resources: a.resources.map((r) => resourceJson(root, r)) } : { resourceCount: a.resources.length }),
   };
 }
@@ -149,6 +150,7 @@ export function reportText(root: string, report: DriftReport, notes: string[] = 
     lines.push('');
     lines.push(`app ${a.name}: ${a.sync}${a.health ? `, ${a.health}` : ''}  (${a.renderer}, ${path.relative(root, a.path) || '.'}, found by ${a.origin})${agent}`);
     if (a.error) lines.push(`  error: ${a.error}`);
+    for (const n of a.notes ?? []) lines.push(`  note: ${n}`);
     const notSynced = a.resources.filter((r) => r.status !== 'Synced');
     const synced = a.resources.length - notSynced.length;
     for (const r of notSynced) {
@@ -213,7 +215,10 @@ export async function runApps(argv: string[]): Promise<number> {
     for (const r of rows) console.log(fmt(r));
     const c = ctx.report.cluster;
     console.log(`\ncontext: ${ctx.report.context ?? '(none)'} — cluster ${c.state}${c.message ? `: ${c.message}` : ''}`);
-    for (const a of ctx.report.apps) if (a.error) console.log(`${a.name}: ${a.error}`);
+    for (const a of ctx.report.apps) {
+      if (a.error) console.log(`${a.name}: ${a.error}`);
+      for (const n of a.notes ?? []) console.log(`${a.name}: note: ${n}`);
+    }
     for (const e of ctx.report.errors) console.log(`error: ${e}`);
     for (const n of ctx.notes) console.log(`note: ${n}`);
   }

@@ -626,6 +626,7 @@ export class Engine {
       name: state.app.name, path: state.app.path, renderer: state.app.renderer, origin: state.app.origin, namespace: state.app.namespace,
       sync, health: worstHealth(resources.map((r) => r.health)), agent: state.report.agent,
       error: messages.length ? messages.join('; ') : undefined,
+      ...(state.app.renderNotes?.length ? { notes: state.app.renderNotes } : {}),
       resources,
     };
     this.cachedReport = undefined;

@@ -194,6 +194,8 @@ export interface AppReport {
   agent?: AgentStatus;
   /** Render or compare error for this app, in plain words. */
   error?: string;
+  /** What the render skipped or assumed that is not an error (e.g. an optional valuesFrom source missing). */
+  notes?: string[];
   resources: ResourceDrift[];
 }
 

@@ -144,7 +144,10 @@ export class EngineHost implements vscode.Disposable {
         this.lastSummary = summary;
         (cluster === 'connected' ? this.out.info : this.out.warn).call(this.out, summary);
         for (const e of report.errors) this.out.error(e);
-        for (const a of report.apps) if (a.error) this.out.error(`app ${a.name}: ${a.error}`);
+        for (const a of report.apps) {
+          if (a.error) this.out.error(`app ${a.name}: ${a.error}`);
+          for (const n of a.notes ?? []) this.out.info(`app ${a.name}: ${n}`);
+        }
       }
     }
     const began = performance.now();

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { discoverApps } from '../../src/core/manifests/discover';
 import { renderApp, type RenderTools } from '../../src/core/manifests/render';
 import type { App, DesiredObject, RenderResult } from '../../src/core/model';
+import { spawnSync } from 'node:child_process';
+import { cliPath } from '../support/sandbox';
 import { helmPath, kubectlPath, projectRoot } from '../support/tools';
 
 const tools: RenderTools = { helmPath: helmPath(), kubectlPath: kubectlPath(), timeoutMs: 120_000 };
@@ -127,4 +129,15 @@ test('Argo CD helm.fileParameters: a missing file is that app\'s error', async (
   const app = apps.find((a) => a.name === 'web-files')!;
   const r = await renderApp({ ...app, helm: { ...app.helm, fileParameters: [{ name: 'logLevel', path: path.join(root, 'charts/web/files/gone.txt') }] } }, tools);
   assert.equal(r.error, `file parameter logLevel: file not found: ${path.join(root, 'charts/web/files/gone.txt')}`);
+});
+
+test('the CLI shows the render notes of an app (an optional valuesFrom source skipped), in text and JSON', () => {
+  const run = (output: string) => spawnSync(process.execPath, [cliPath(), 'apps', root, '--output', output, '--kubeconfig', path.join(root, 'no-kubeconfig'),
+    '--helm-path', tools.helmPath!, '--kubectl-path', tools.kubectlPath!], { encoding: 'utf8', timeout: 120_000 });
+  const json = run('json');
+  assert.equal(json.status, 0, json.stderr);
+  const web = JSON.parse(json.stdout).apps.find((a: { name: string }) => a.name === 'web');
+  assert.deepEqual(web.notes, ['valuesFrom[4]: ConfigMap shop/web-extra: optional, not found in Git: skipped']);
+  const text = run('text');
+  assert.match(text.stdout, /^web: note: valuesFrom\[4\]: ConfigMap shop\/web-extra: optional, not found in Git: skipped$/m);
 });

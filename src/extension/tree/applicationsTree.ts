@@ -170,7 +170,8 @@ export class ApplicationsTree implements vscode.TreeDataProvider<TreeNode> {
         item.tooltip = new vscode.MarkdownString(`**${a.name}** (${a.renderer}, from ${a.origin})\n\n${a.path}\n\n` +
           `Sync: ${sync} · Health: ${a.health ?? 'Unknown'} · ${drifted} drifted field(s)` +
           (a.agent ? `\n\nAgent (${a.agent.kind}): ${a.agent.sync ?? '?'} / ${a.agent.health ?? '?'}${a.agent.message ? ` — ${a.agent.message}` : ''}` : '') +
-          (a.error ? `\n\n$(error) ${a.error}` : ''), true);
+          (a.error ? `\n\n$(error) ${a.error}` : '') +
+          (a.notes?.length ? `\n\n${a.notes.map((n) => `$(info) ${n}`).join('\n\n')}` : ''), true);
         item.contextValue = `gitops.app.${sync}`;
         break;
       }
