@@ -21,7 +21,7 @@ import {
   alreadyExists, ApiError, badRequest, conflict, forbidden, invalid, methodNotAllowed, namespaceNotFound, notFound,
   pathNotFound, unauthorized, unsupportedMediaType,
 } from './status';
-import { Store, type StoreEvent } from './store';
+import { compareKeys, Store, type StoreEvent } from './store';
 
 export interface SandboxServerOptions {
   certs: SandboxCerts;
@@ -78,6 +78,73 @@ class RawJson { constructor(readonly text: string) {} }
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+// ---- list paging, as kube-apiserver's etcd3 storage does it
+// A continue token is base64url (no padding) of {"v":"meta.k8s.io/v1","rv":<list resourceVersion>,
+// "start":<key after the last item, relative to the list's scope>}; rv -1 continues at the latest
+// state (the token a 410 offers). Pages of one list are served from the item array the first page
+// saw, kept by resourceVersion for a while (etcd keeps old revisions until compaction, 5 min by default).
+
+/** How long, and how many, list states stay continuable. */
+const SNAPSHOT_TTL_MS = 5 * 60_000;
+const SNAPSHOT_LIMIT = 32;
+
+const INCONSISTENT_CONTINUE = 'The provided continue parameter is too old to display a consistent list result. You can start a new list without '
+  + 'the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided '
+  + 'token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned '
+  + 'and now may show up in the list.';
+
+/** 410 Expired for a continue token whose state is gone; metadata.continue resumes from the same key at the latest state. */
+class ExpiredContinue extends ApiError {
+  constructor(private readonly next: string) { super(410, 'Expired', INCONSISTENT_CONTINUE); }
+  override toStatus(): Record<string, unknown> { return { ...super.toStatus(), metadata: { continue: this.next } }; }
+}
+
+interface ContinueToken { rv: number; start: string }
+
+const encodeContinue = (rv: number, start: string) => Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
+
+function decodeContinue(value: string): ContinueToken {
+  const invalid = (why: string) => badRequest(`invalid continue token: continue key is not valid: ${why}`);
+  const bad = /[^A-Za-z0-9_-]/.exec(value);
+  if (bad) throw invalid(`illegal base64 data at input byte ${bad.index}`);
+  let c: any;
+  try { c = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')); } catch (err) { throw invalid((err as Error).message); }
+  if (!isObject(c) || c.v !== 'meta.k8s.io/v1') throw invalid(`server does not recognize this encoded version ${JSON.stringify(isObject(c) ? c.v ?? '' : '')}`);
+  if (!Number.isInteger(c.rv) || c.rv === 0) throw invalid('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (typeof c.start !== 'string' || !c.start) throw invalid('encoded start key empty (version meta.k8s.io/v1)');
+  // Like path.Clean in upstream: a key cannot climb out of the list's scope.
+  const start = c.start.replace(/^\//, '');
+  if (/(^|\/)\.\.?(\/|\0?$)|\/\/|\/\0?$/.test(start)) throw invalid(c.start);
+  return { rv: c.rv, start };
+}
+
+/** ValidateListOptions: resourceVersionMatch needs a resourceVersion, no continue, and Exact a non-zero one (422). */
+function validateListOptions(rv: string, match: string, cont: string): void {
+  if (!match) return;
+  const causes: { reason: string; message: string; field: string }[] = [];
+  const forbid = (message: string) => causes.push({ reason: 'FieldValueForbidden', message: `Forbidden: ${message}`, field: 'resourceVersionMatch' });
+  if (!rv) forbid('resourceVersionMatch is forbidden unless resourceVersion is provided');
+  if (cont) forbid('resourceVersionMatch is forbidden when continue is provided');
+  if (match !== 'Exact' && match !== 'NotOlderThan') {
+    causes.push({ reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(match)}: supported values: "Exact", "NotOlderThan", ""`, field: 'resourceVersionMatch' });
+  }
+  if (match === 'Exact' && rv === '0') forbid('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+  if (!causes.length) return;
+  const each = causes.map((c) => `${c.field}: ${c.message}`);
+  throw new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${each.length === 1 ? each[0] : `[${each.join(', ')}]`}`,
+    { name: '', group: 'meta.k8s.io', kind: 'ListOptions', causes });
+}
+
+/** First index in [lo, hi) whose item is not before `probe` (> when `after`), items sorted by `probe`'s order. */
+function seek(items: KubeObject[], lo: number, hi: number, probe: (o: KubeObject) => number, after: boolean): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = probe(items[mid]);
+    if (c < 0 || (after && c === 0)) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
 /** Manager for a write: ?fieldManager=, else the User-Agent before the first '/', else "unknown". */
 function managerOf(query: URLSearchParams, userAgent: string): string {
   const fm = query.get('fieldManager');
@@ -121,6 +188,13 @@ export class SandboxServer {
   private usedIPs = new Set<string>(['10.96.0.1', '10.96.0.10']);
   private usedNodePorts = new Set<number>();
   private openapiHashCache?: { rv: string; paths: Record<string, unknown> };
+  /** Each bucket's objects in list order, sorted again only after the bucket changed. Never mutated:
+   *  list states kept for continue tokens share these arrays. */
+  private sortedBuckets = new Map<string, { changedAt: number; items: KubeObject[] }>();
+  /** List states continue tokens point into, by `bucket|resourceVersion`, oldest first. */
+  private listStates = new Map<string, { items: KubeObject[]; until: number }>();
+  /** Fault: how many more requests with a continue token answer 410 Expired. */
+  private expireContinues = 0;
   private log: (line: string) => void;
   port = 0;
 
@@ -392,7 +466,9 @@ export class SandboxServer {
         return this.send(res, 200, out);
       }
       case 'deletecollection': {
-        const items = this.listOf(t, q).items as KubeObject[];
+        const match = this.matcher(q);
+        const { items: all, lo, hi } = this.scope(t, this.sortedItems(bucketOf(t.type)));
+        const items = all.slice(lo, hi).filter(match);
         for (const item of items) this.deleteOne({ ...t, namespace: item.metadata.namespace, name: item.metadata.name }, dryRun);
         return this.send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' });
       }
@@ -424,10 +500,118 @@ export class SandboxServer {
     return (o) => l(o) && f(o);
   }
 
+  /** A bucket's objects in list order (shared, never to be mutated). */
+  private sortedItems(bucket: string): KubeObject[] {
+    const changedAt = this.store.changedAt(bucket);
+    let sorted = this.sortedBuckets.get(bucket);
+    if (!sorted || sorted.changedAt !== changedAt) this.sortedBuckets.set(bucket, (sorted = { changedAt, items: this.store.list(bucket) }));
+    return sorted.items;
+  }
+
+  /** The index range of `items` a list of target `t` covers (one namespace is a contiguous run). */
+  private scope(t: Target, items: KubeObject[]): { items: KubeObject[]; lo: number; hi: number } {
+    if (t.namespace === undefined) return { items, lo: 0, hi: items.length };
+    const ns = t.namespace;
+    const probe = (o: KubeObject) => (o.metadata.namespace ?? '').localeCompare(ns);
+    return { items, lo: seek(items, 0, items.length, probe, false), hi: seek(items, 0, items.length, probe, true) };
+  }
+
+  /** The bucket's items as they were at `rv`, when still known: a kept list state, or today's when
+   *  the bucket has not changed since (and rv is not older than the last expiry). */
+  private itemsAt(bucket: string, rv: number): KubeObject[] | undefined {
+    if (rv > this.store.resourceVersion) return undefined;
+    const key = `${bucket}|${rv}`;
+    const kept = this.listStates.get(key);
+    if (kept && kept.until > Date.now()) return kept.items;
+    if (kept) this.listStates.delete(key);
+    // The expire fault drops kept states and makes every resourceVersion so far too old, the current
+    // one included; a list made after it at that same resourceVersion has a kept state of its own.
+    if (rv < this.store.expiredAtOrBelow) return undefined;
+    return this.store.changedAt(bucket) <= rv ? this.sortedItems(bucket) : undefined;
+  }
+
+  private keepListState(bucket: string, rv: number, items: KubeObject[]): void {
+    const key = `${bucket}|${rv}`;
+    this.listStates.delete(key);
+    this.listStates.set(key, { items, until: Date.now() + SNAPSHOT_TTL_MS });
+    for (const [k, v] of this.listStates) {
+      if (this.listStates.size <= SNAPSHOT_LIMIT && v.until > Date.now()) break;
+      this.listStates.delete(k);
+    }
+  }
+
+  /**
+   * LIST with kube-apiserver's paging and resourceVersion semantics
+   * (https://kubernetes.io/docs/reference/using-api/api-concepts/#semantics-for-get-and-list):
+   * `limit` pages (except with resourceVersion=0, which the watch cache serves whole); every page of a
+   * list is cut from the state its first page saw and carries that resourceVersion; selectors filter
+   * before the limit counts; remainingItemCount only without selectors; resourceVersion=N with a limit
+   * or resourceVersionMatch=Exact is served at exactly N or answers 410.
+   */
   private listOf(t: Target, q: URLSearchParams): { kind: string; apiVersion: string; metadata: Record<string, unknown>; items: unknown[] } {
     const match = this.matcher(q);
-    const items = this.store.list(bucketOf(t.type), t.namespace).filter(match).map((o) => this.present(t.type, o));
-    return { kind: t.type.listKind, apiVersion: apiVersionOf(t.type), metadata: { resourceVersion: String(this.store.resourceVersion) }, items };
+    const selective = !!(q.get('labelSelector') || q.get('fieldSelector'));
+    const limitParam = q.get('limit') ?? '';
+    if (limitParam && !/^-?\d+$/.test(limitParam)) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(limitParam)}: invalid syntax`);
+    const limit = Number(limitParam || 0);
+    const rvParam = q.get('resourceVersion') ?? '';
+    const rvMatch = q.get('resourceVersionMatch') ?? '';
+    const cont = q.get('continue') ?? '';
+    validateListOptions(rvParam, rvMatch, cont);
+    if (rvParam && !/^\d+$/.test(rvParam)) throw badRequest(`invalid resource version: ${rvParam}`);
+    const bucket = bucketOf(t.type);
+    const current = this.store.resourceVersion;
+
+    let rv = current;
+    let all: KubeObject[] | undefined;
+    let token: ContinueToken | undefined;
+    if (cont) {
+      token = decodeContinue(cont);
+      if (rvParam && rvParam !== '0') throw badRequest('specifying resource version is not allowed when using continue');
+      if (this.expireContinues > 0) { this.expireContinues--; throw new ExpiredContinue(encodeContinue(-1, token.start)); }
+      if (token.rv > 0) {
+        all = this.itemsAt(bucket, token.rv);
+        if (!all) throw new ExpiredContinue(encodeContinue(-1, token.start));
+        rv = token.rv;
+      }
+    } else if (rvParam && rvParam !== '0') {
+      const wanted = Number(rvParam);
+      if (wanted > current) {
+        throw new ApiError(504, 'Timeout', `Too large resource version: ${wanted}, current: ${current}`,
+          { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
+      }
+      if (rvMatch === 'Exact' || (!rvMatch && limit > 0)) {
+        all = this.itemsAt(bucket, wanted);
+        if (!all) throw new ApiError(410, 'Expired', 'The resourceVersion for the provided list is too old.');
+        rv = wanted;
+      }
+    }
+    all ??= this.sortedItems(bucket);
+    const { lo, hi } = this.scope(t, all);
+
+    let from = lo;
+    if (token) {
+      // The start key is the scope-relative key after the last item served ("ns/name\0" or "name\0").
+      const exclusive = token.start.endsWith('\0');
+      const key = exclusive ? token.start.slice(0, -1) : token.start;
+      const slash = t.type.namespaced && t.namespace === undefined ? key.indexOf('/') : -1;
+      const ns = t.type.namespaced ? (t.namespace ?? (slash >= 0 ? key.slice(0, slash) : key)) : '';
+      const name = slash >= 0 ? key.slice(slash + 1) : t.type.namespaced && t.namespace === undefined ? '' : key;
+      from = seek(all, lo, hi, (o) => compareKeys(o.metadata.namespace ?? '', o.metadata.name, ns, name), exclusive);
+    }
+    // resourceVersion=0 is "any": the watch cache answers it whole, limit or not (a continue token still pages).
+    const pageSize = limit > 0 && (token || rvParam !== '0') ? limit : Infinity;
+    const items: unknown[] = [];
+    let i = from;
+    for (; i < hi && items.length < pageSize; i++) if (match(all[i])) items.push(this.present(t.type, all[i]));
+    const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
+    if (i < hi) {
+      const last = all[i - 1].metadata;
+      metadata.continue = encodeContinue(rv, `${t.type.namespaced && t.namespace === undefined ? `${last.namespace}/` : ''}${last.name}\0`);
+      if (!selective) metadata.remainingItemCount = hi - i;
+      this.keepListState(bucket, rv, all);
+    }
+    return { kind: t.type.listKind, apiVersion: apiVersionOf(t.type), metadata, items };
   }
 
   scaleOf(type: ResourceType, obj: KubeObject): Record<string, unknown> {
@@ -842,8 +1026,12 @@ export class SandboxServer {
 
   // ---------------------------------------------------------------- faults
 
-  private applyFault(spec: FaultSpec): void {
+  private applyFault(spec: FaultSpec & { expireContinueTokens?: number }): void {
     this.faults.apply(spec);
+    // {"expireContinueTokens": n}: the next n list requests with a continue token answer 410 Expired,
+    // as when etcd compacted their list's revision between two pages (handled here: list state lives here).
+    if (spec.reset) this.expireContinues = 0;
+    if (spec.expireContinueTokens !== undefined) this.expireContinues = Math.max(0, Math.floor(Number(spec.expireContinueTokens) || 0));
     if (spec.dropWatches) {
       const reset = spec.dropWatches === 'reset';
       this.log(`fault: dropping ${this.activeWatches.size} watches${reset ? ' (connection reset)' : ''}`);
@@ -851,6 +1039,7 @@ export class SandboxServer {
     }
     if (spec.expireResourceVersions) {
       this.store.expireAll();
+      this.listStates.clear(); // compaction ends every list's continue tokens too
       this.log(`fault: resourceVersions up to ${this.store.resourceVersion} expired`);
       // A watch that is open keeps working on a real server after compaction; only resumes get 410.
     }

@@ -21,6 +21,12 @@ export const HISTORY_LIMIT = 2000;
 
 const objectKey = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
 
+/** The order lists are served in (namespace, then name); list paging seeks continue keys with it. */
+export function compareKeys(aNs: string, aName: string, bNs: string, bName: string): number {
+  return aNs.localeCompare(bNs) || aName.localeCompare(bName);
+}
+const compareObjects = (a: KubeObject, b: KubeObject) => compareKeys(a.metadata.namespace ?? '', a.metadata.name, b.metadata.namespace ?? '', b.metadata.name);
+
 function atomicWrite(file: string, data: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, data);
@@ -32,6 +38,8 @@ export class Store {
   private buckets = new Map<string, Map<string, KubeObject>>();
   private history = new Map<string, { events: StoreEvent[]; compactedRv: number }>();
   private watchers = new Set<StoreWatcher>();
+  /** resourceVersion of each bucket's last write (absent: unchanged since start-up). */
+  private changed = new Map<string, number>();
   /** Watches from a resourceVersion below this get 410 Expired (set at start-up and by the expire fault). */
   expiredAtOrBelow = 0;
 
@@ -49,8 +57,12 @@ export class Store {
   list(bucket: string, ns?: string): KubeObject[] {
     const all = [...(this.buckets.get(bucket)?.values() ?? [])];
     const items = ns === undefined ? all : all.filter((o) => o.metadata.namespace === ns);
-    return items.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+    return items.sort(compareObjects);
   }
+
+  /** resourceVersion of the bucket's last write, 0 when none since start-up: the bucket's objects
+   *  are the same at every resourceVersion from this one on. */
+  changedAt(bucket: string): number { return this.changed.get(bucket) ?? 0; }
 
   bucketNames(): string[] { return [...this.buckets.keys()]; }
 
@@ -63,6 +75,7 @@ export class Store {
     const key = objectKey(obj.metadata.namespace, obj.metadata.name);
     const old = b.get(key);
     b.set(key, obj);
+    this.changed.set(bucket, rv);
     this.persist(bucket, obj);
     return this.emit(bucket, { type: old ? 'MODIFIED' : 'ADDED', rv, object: obj, old });
   }
@@ -74,6 +87,7 @@ export class Store {
     const old = b?.get(key);
     if (!b || !old) return undefined;
     b.delete(key);
+    this.changed.set(bucket, Number(last.metadata.resourceVersion));
     this.unpersist(bucket, last);
     return this.emit(bucket, { type: 'DELETED', rv: Number(last.metadata.resourceVersion), object: last, old });
   }
