@@ -109,25 +109,42 @@ class KindWatcher {
   }
 
   private async list(info: ResourceInfo): Promise<void> {
-    const fresh = new Map<string, KubeObject>();
-    let cont: string | undefined;
     const base = collectionPath(info);
-    do {
-      const query = new URLSearchParams({ limit: '500' });
-      if (cont) query.set('continue', cont);
-      const page = await kubeGet<{ metadata?: { resourceVersion?: string; continue?: string }; items?: KubeObject[] }>(this.cache.opts.kc, `${base}?${query}`, { signal: this.listAbort.signal });
-      for (const item of page.items ?? []) {
-        // Lists omit apiVersion/kind on items.
-        item.apiVersion = this.apiVersion;
-        item.kind = this.kind;
-        const obj = this.cache.slim(item);
-        fresh.set(refKey(refOf(obj)), obj);
+    // Every page of one list comes from the state its first page saw. When that state is gone before
+    // the last page (410 Expired on a continue), the pages so far cannot be completed consistently:
+    // start over once with a fresh map; a second 410 fails the list (backoff retries it). Either way
+    // the cache keeps its previous full list until a whole new one has arrived.
+    for (let restarted = false; ; restarted = true) {
+      const fresh = new Map<string, KubeObject>();
+      let cont: string | undefined;
+      let resourceVersion: string | undefined;
+      try {
+        do {
+          const query = new URLSearchParams({ limit: '500' });
+          if (cont) query.set('continue', cont);
+          const page = await kubeGet<{ metadata?: { resourceVersion?: string; continue?: string }; items?: KubeObject[] }>(this.cache.opts.kc, `${base}?${query}`, { signal: this.listAbort.signal });
+          for (const item of page.items ?? []) {
+            // Lists omit apiVersion/kind on items.
+            item.apiVersion = this.apiVersion;
+            item.kind = this.kind;
+            const obj = this.cache.slim(item);
+            fresh.set(refKey(refOf(obj)), obj);
+          }
+          resourceVersion = page.metadata?.resourceVersion;
+          cont = page.metadata?.continue || undefined;
+        } while (cont);
+      } catch (err) {
+        if (cont && !restarted && err instanceof KubeHttpError && err.statusCode === 410) {
+          this.cache.opts.log?.(`live cache: ${this.kind} (${this.apiVersion}): the list expired after ${fresh.size} objects (410); listing again from the start`);
+          continue;
+        }
+        throw err;
       }
-      this.resourceVersion = page.metadata?.resourceVersion;
-      cont = page.metadata?.continue || undefined;
-    } while (cont);
-    this.objects.clear();
-    for (const [k, v] of fresh) this.objects.set(k, v);
+      this.resourceVersion = resourceVersion;
+      this.objects.clear();
+      for (const [k, v] of fresh) this.objects.set(k, v);
+      return;
+    }
   }
 
   private async watch(info: ResourceInfo): Promise<void> {
