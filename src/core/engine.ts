@@ -10,6 +10,7 @@ import type { LiveCache, LiveEvent } from './cluster/liveCache';
 import { readAgentStatus } from './agents/index';
 import { discoverApps, appFromArgoApplication, appFromFluxObject } from './manifests/discover';
 import { renderApp, applyNamespace, toDesired, isKustomizeConfig } from './manifests/render';
+import type { RenderTools } from './manifests/tools';
 import { ReadCache } from './manifests/readCache';
 import { LazyFieldSources, parseManifests } from './manifests/yamlSource';
 import {
@@ -266,11 +267,25 @@ export class Engine {
     return { name: app.name, path: app.path, renderer: app.renderer, origin: app.origin, namespace: app.namespace, sync: 'Unknown', resources: [] };
   }
 
-  private renderTools() {
+  private renderTools(): RenderTools {
     return {
       helmPath: this.opts.helmPath, kustomizePath: this.opts.kustomizePath, kubectlPath: this.opts.kubectlPath,
       trusted: this.opts.trusted, timeoutMs: this.opts.renderTimeoutMs,
+      clusterObject: this.kc && this.cluster.state === 'connected' ? (kind, namespace, name) => this.clusterObject(kind, namespace, name) : undefined,
     };
+  }
+
+  /** One ConfigMap / Secret read from the cluster for a render (Flux valuesFrom not in Git). */
+  private async clusterObject(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Promise<KubeObject | undefined | 'forbidden'> {
+    const { kubeGet, KubeHttpError } = await import('./cluster/http');
+    const plural = kind === 'Secret' ? 'secrets' : 'configmaps';
+    try {
+      return await kubeGet<KubeObject>(this.kc!, `/api/v1/namespaces/${encodeURIComponent(namespace)}/${plural}/${encodeURIComponent(name)}`, { timeoutMs: 10_000 });
+    } catch (err) {
+      if (err instanceof KubeHttpError && err.statusCode === 404) return undefined;
+      if (err instanceof KubeHttpError && err.statusCode === 403) return 'forbidden';
+      throw err;
+    }
   }
 
   /** `reads`: what discovery read in this pass (never kept beyond it, so never stale). */

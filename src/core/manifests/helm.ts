@@ -417,7 +417,7 @@ function valuesTextLines(key: string, data: string, keyAt: SourceLocation): ((li
  *  renders, else ConfigMaps / Secrets in workspace YAML. A missing non-optional source is an error
  *  (helm-controller fails the release); optional ones are skipped with a note. Secret data never
  *  appears in a message. */
-async function resolveValuesFrom(app: App, parent: ParentRender | undefined): Promise<{ sources: ValuesFromSource[]; inputs: string[]; notes: string[]; secretValues: string[]; error?: string }> {
+async function resolveValuesFrom(app: App, parent: ParentRender | undefined, tools: RenderTools = {}): Promise<{ sources: ValuesFromSource[]; inputs: string[]; notes: string[]; secretValues: string[]; error?: string }> {
   const releaseSpec = parent?.release?.object.spec as Obj | undefined;
   const refs = parent?.release ? fluxValuesFrom(releaseSpec?.valuesFrom) : app.helm?.valuesFrom ?? [];
   const out = { sources: [] as ValuesFromSource[], inputs: [] as string[], notes: [] as string[], secretValues: [] as string[] };
@@ -465,13 +465,29 @@ async function resolveValuesFrom(app: App, parent: ParentRender | undefined): Pr
     const label = `valuesFrom[${i}]: ${ref.kind} ${namespace}/${ref.name}`;
     const key = ref.valuesKey || 'values.yaml';
     if (ref.kind !== 'ConfigMap' && ref.kind !== 'Secret') return { ...out, error: `${label}: unsupported kind (ConfigMap or Secret)` };
-    const found = find(ref.kind, ref.name);
+    let found = find(ref.kind, ref.name);
+    if (!found && tools.clusterObject) {
+      // Not in Git: helm-controller reads it from the cluster, and so do we (read at render time).
+      let live: KubeObject | undefined | 'forbidden';
+      try {
+        live = await tools.clusterObject(ref.kind, namespace, ref.name);
+      } catch (err) {
+        return { ...out, error: `${label}: not in Git, and the cluster could not be asked: ${(err as Error).message}` };
+      }
+      if (live === 'forbidden') return { ...out, error: `${label}: not in Git, and reading it from the cluster is forbidden (RBAC)` };
+      if (live) {
+        const at = app.definedAt ?? { file: app.path, line: 1 };
+        found = { object: live, source: at, fieldSources: new Map() };
+        out.notes.push(`${label}: not in Git, read from the cluster`);
+      }
+    }
     if (!found) {
       // a generator's hashed name that kustomize did not write into the HelmRelease
       const hashed = parent?.objects.find((o) => o.object.kind === ref.kind && new RegExp(`^${ref.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[a-z0-9]{10}$`).test(o.object.metadata.name));
       const hint = hashed ? ` (the generated ${ref.kind} is named ${hashed.object.metadata.name}: add a kustomize nameReference for HelmRelease spec/valuesFrom/name, or disableNameSuffixHash)` : '';
-      if (ref.optional) { out.notes.push(`${label}: optional, not found in Git: skipped${hint}`); continue; }
-      return { ...out, error: `${label}: not found in Git${hint}; it is not optional, so Flux fails this release` };
+      const where = tools.clusterObject ? 'in Git or the cluster' : 'in Git';
+      if (ref.optional) { out.notes.push(`${label}: optional, not found ${where}: skipped${hint}`); continue; }
+      return { ...out, error: `${label}: not found ${where}${hint}; it is not optional, so Flux fails this release` };
     }
     if (isSopsEncrypted(found.object)) return { ...out, error: `${label}: SOPS-encrypted, its values cannot be read here (Flux decrypts it in the cluster)` };
     const got = dataOf(found.object, key);
@@ -778,7 +794,7 @@ export async function renderHelm(app: App, tools: RenderTools): Promise<RenderRe
   if (!fs.existsSync(chartFile)) return { app, objects: [], inputs: [], error: `no Chart.yaml in ${app.path}` };
   const env = await helmEnv();
   const parent = await valuesFromParentKustomization(app, tools);
-  const from = await resolveValuesFrom(app, parent);
+  const from = await resolveValuesFrom(app, parent, tools);
   if (from.notes.length) app.renderNotes = from.notes;
   else delete app.renderNotes;
   valuesFromSources.set(app, from.sources);

@@ -1,6 +1,7 @@
 // Running helm / kustomize / kubectl: argument arrays, timeouts, and a clear message naming the
 // setting or flag to fix when a binary is missing. Never a shell string.
 import { execFile } from 'node:child_process';
+import type { KubeObject } from '../model';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -11,6 +12,9 @@ export interface RenderTools {
   /** false in an untrusted workspace: only the directory renderer runs. */
   trusted?: boolean;
   timeoutMs?: number;
+  /** A ConfigMap / Secret as the connected cluster has it (Flux valuesFrom sources that are not in Git:
+   *  made by hand, by bootstrap tooling, sealed-secrets ...). 'forbidden': RBAC says no. Absent: no cluster. */
+  clusterObject?: (kind: 'ConfigMap' | 'Secret', namespace: string, name: string) => Promise<KubeObject | undefined | 'forbidden'>;
 }
 
 export class ToolMissingError extends Error {
