@@ -2,10 +2,11 @@
 // template dialects, the notes for what is not evaluated, and the generated Applications as Apps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expandApplicationSet, goFloat, sanitizeName } from '../../src/core/manifests/applicationSet';
+import { expandApplicationSet, gitPathspecMatcher, goFloat, sanitizeName } from '../../src/core/manifests/applicationSet';
 import { appsFromArgoApplication } from '../../src/core/manifests/discover';
 import { parseManifests } from '../../src/core/manifests/yamlSource';
 import type { KubeObject } from '../../src/core/model';
@@ -331,7 +332,8 @@ test('a Go template construct outside the subset leaves the ApplicationSet unexp
   const root = repo(t, {});
   for (const [tmpl, construct] of [
     ['{{ if eq .env "prod" }}p{{ end }}', 'the Go template action "if"'],
-    ['{{ printf "%s-x" .env }}', 'the Go template function "printf"'],
+    ['{{ .env | toYaml }}', 'the Go template function "toYaml"'],
+    ['{{ printf "%-8s" .env }}', 'printf with the format "%-8s"'],
     ['{{ $x := .env }}{{ $x }}', 'a Go template variable assignment'],
   ]) {
     const r = expandApplicationSet(appSet(head(`  goTemplate: true
@@ -368,16 +370,24 @@ test('generators that need the cluster or a provider API: a note each, the other
   assert.match(r.notes[2], /generator scmProvider \(inside a matrix \/ merge generator, which therefore gives nothing\)/);
 });
 
-test('two generated Applications with one name: the whole ApplicationSet fails, with Argo CD\'s message', (t) => {
+test('two generated Applications with one name: Argo CD\'s validation error, the first created, the later ones skipped', (t) => {
   const root = repo(t, {});
   const r = expandApplicationSet(appSet(head(`  generators:
-  - list: {elements: [{env: dev}, {env: prod}]}
+  - list: {elements: [{env: dev}, {env: prod}, {env: qa}]}
   template:
-    metadata: {name: 'same'}
-    spec: {project: default}
-`, 'dup')), root);
-  assert.deepEqual(r.applications, []);
-  assert.deepEqual(r.notes, ['ApplicationSet dup: Argo CD reports: ApplicationSet dup contains applications with duplicate name: same: not expanded']);
+    metadata: {name: '{{ env }}'}
+    spec: {project: default, destination: {namespace: '{{env}}'}}
+  templatePatch: |
+    metadata:
+      name: '{{env}}'
+      labels: {tier: '{{env}}'}
+`, 'dup').replace("'{{env}}'\n      labels", "same\n      labels")), root);
+  assert.deepEqual(names(r), ['same']);
+  assert.equal(spec(r.applications[0]).destination.namespace, 'dev', 'the first one generated is kept');
+  assert.deepEqual(r.notes, [
+    'ApplicationSet dup: Argo CD reports: ApplicationSet dup contains applications with duplicate name: same (the first is created, this one is skipped)',
+    'ApplicationSet dup: Argo CD reports: ApplicationSet dup contains applications with duplicate name: same (the first is created, this one is skipped)',
+  ]);
 });
 
 test('per-generator template over spec.template; templatePatch merged over each Application', (t) => {
@@ -393,6 +403,7 @@ test('per-generator template over spec.template; templatePatch merged over each 
           destination: {namespace: special}
   templatePatch: |
     spec:
+      project: '{{ .env }}-escalated'
       syncPolicy:
         automated: {prune: true}
   template:
@@ -404,7 +415,7 @@ test('per-generator template over spec.template; templatePatch merged over each 
   assert.deepEqual(r.notes, []);
   const a = r.applications[0];
   assert.equal(a.metadata.name, 'override-dev');
-  assert.deepEqual(a.spec, { project: 'default', destination: { namespace: 'special', server: 'https://kubernetes.default.svc' }, syncPolicy: { automated: { prune: true } } });
+  assert.deepEqual(a.spec, { project: 'default', destination: { namespace: 'special', server: 'https://kubernetes.default.svc' }, syncPolicy: { automated: { prune: true } } }, 'a templatePatch cannot change the project');
 });
 
 test('generated Applications become Apps like hand-written ones (appsFromArgoApplication)', (t) => {
@@ -435,4 +446,53 @@ test('generated Applications become Apps like hand-written ones (appsFromArgoApp
 test('Go number printing and name normalization as Argo CD does them', () => {
   assert.deepEqual([123456, 1000000, 1234567, 1.5, 0.0001, 0.00001, -2, 1e21, 0].map(goFloat), ['123456', '1e+06', '1.234567e+06', '1.5', '0.0001', '1e-05', '-2', '1e+21', '0']);
   assert.equal(sanitizeName('-Dir_2.Name-'), 'dir-2.name');
+});
+
+test('git files globbing matches what `git ls-files -- <pattern>` lists (real git)', (t) => {
+  const files = ['clusters/dev/config.json', 'clusters/prod/eu/config.json', 'clusters/prod/eu/values.yaml', 'config.json', 'c/x.json', '.github/config.json', 'apps/a b/config.yaml'];
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-appset-git-'));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  for (const f of files) {
+    fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+    fs.writeFileSync(path.join(root, f), '{}');
+  }
+  execFileSync('git', ['init', '-q'], { cwd: root });
+  execFileSync('git', ['add', '.'], { cwd: root });
+  const patterns = ['clusters/*/config.json', '*.json', 'clusters', 'clusters/', 'clusters/prod', '**/config.json', 'c?usters/dev/config.json', 'clusters/[dp]*/config.json', 'clusters/[!d]*', 'c*', '*/*/config.json', 'apps/a b/*', 'config.json', 'clusters/de'];
+  for (const pattern of patterns) {
+    const git = execFileSync('git', ['ls-files', '--full-name', '-z', '--', pattern], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean).sort();
+    const match = gitPathspecMatcher(pattern);
+    assert.ok(match, pattern);
+    assert.deepEqual(files.filter(match).sort(), git, `pattern ${pattern}`);
+  }
+});
+
+test('git directories use Go path.Match: [^x] negates, [!x] is a plain class', (t) => {
+  const root = repo(t, { 'd/e/a': '', 'd/f/a': '', 'd/!/a': '' });
+  const dirs = (pattern: string) => names(expandApplicationSet(appSet(head(`  generators:
+  - git: {repoURL: x, directories: [{path: 'd/*'}, {path: '${pattern}', exclude: true}]}
+  template:
+    metadata: {name: 'x{{path.basename}}'}
+    spec: {project: default}
+`)), root));
+  assert.deepEqual(dirs('d/[^e]'), ['xe']);
+  assert.deepEqual(dirs('d/[!e]'), ['xf'], 'd/! and d/e excluded by the class {!, e}; "x!" is no valid name either way');
+});
+
+test('more sprig: base, cat, dig (with a default), printf with %s %d', (t) => {
+  const root = repo(t, {});
+  const r = expandApplicationSet(appSet(head(`  goTemplate: true
+  generators:
+  - list: {elements: [{cluster: dev, dir: a/b/c, meta: {tier: gold}}]}
+  template:
+    metadata:
+      name: '{{ .cluster }}{{ dig "nameSuffix" "" . }}'
+      annotations:
+        a: '{{ base .dir }} {{ cat .cluster "x" }} {{ dig "meta" "tier" "none" . }} {{ dig "meta" "zone" "none" . }}'
+        b: '{{ printf "%s-%d%%" .cluster 7 }}'
+    spec: {project: default}
+`)), root);
+  assert.deepEqual(r.notes, []);
+  assert.equal(r.applications[0].metadata.name, 'dev');
+  assert.deepEqual(r.applications[0].metadata.annotations, { a: 'c dev x gold none', b: 'dev-7%' });
 });

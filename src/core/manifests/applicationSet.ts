@@ -94,19 +94,23 @@ function generateApplications(appSet: KubeObject, spec: Obj, ctx: Ctx): KubeObje
       const tmpl = fillEmpty(structuredClone(asObj(asObj(g[kind])?.template) ?? {}), base) as Obj;
       for (const p of params) {
         const app = renderApplication(tmpl, p, preserve, ctx);
-        if (typeof spec.templatePatch === 'string' && Object.keys(p).length) applyTemplatePatch(app, spec.templatePatch, p, ctx);
+        if (typeof spec.templatePatch === 'string') applyTemplatePatch(app, spec.templatePatch, p, ctx);
+        // always the ApplicationSet's namespace (the apps-in-any-namespace security boundary)
         if (appSet.metadata?.namespace) app.metadata.namespace = appSet.metadata.namespace;
+        else delete app.metadata.namespace;
         apps.push(app);
       }
     }
   }
   const seen = new Set<string>();
-  for (const app of apps) {
-    // the controller validates the whole list; one name twice is an error of the ApplicationSet
-    if (seen.has(app.metadata.name)) throw new ArgoError(`ApplicationSet ${appSet.metadata?.name} contains applications with duplicate name: ${app.metadata.name}`);
-    seen.add(app.metadata.name);
-  }
   return apps.filter((app) => {
+    // validateGeneratedApplications: a name seen before is a validation error of that Application only;
+    // the ApplicationSet shows the error and the valid ones are still created
+    if (seen.has(app.metadata.name)) {
+      ctx.notes.push(`Argo CD reports: ApplicationSet ${appSet.metadata?.name} contains applications with duplicate name: ${app.metadata.name} (the first is created, this one is skipped)`);
+      return false;
+    }
+    seen.add(app.metadata.name);
     const ok = app.metadata.name.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(app.metadata.name);
     if (!ok) ctx.notes.push(`generated Application name ${JSON.stringify(app.metadata.name)} is not a valid Kubernetes name (Argo CD cannot create it): skipped`);
     return ok;
@@ -285,22 +289,28 @@ function walkRepo(ctx: Ctx): { dirs: string[]; files: string[] } {
 function gitLsFiles(pattern: string, ctx: Ctx): string[] {
   const spec = pattern.replace(/^(\.\/)+/, '');
   if (spec.startsWith('/') || spec.split('/').includes('..')) throw new ArgoError(`git ls-files: pathspec '${pattern}' is outside repository`);
-  if (spec === '' || spec === '.') return walkRepo(ctx).files;
+  const match = gitPathspecMatcher(spec);
+  if (!match) throw new ArgoError(`git files path ${JSON.stringify(pattern)} is not a valid pattern`);
+  return walkRepo(ctx).files.filter(match);
+}
+
+/** Whether `git ls-files -- <spec>` lists a repository file (spec relative to the root, no leading './'). */
+export function gitPathspecMatcher(spec: string): ((file: string) => boolean) | undefined {
+  if (spec === '' || spec === '.') return () => true;
   if (!/[*?[\\]/.test(spec)) {
     const dir = spec.replace(/\/+$/, '');
-    return walkRepo(ctx).files.filter((f) => f === dir || f.startsWith(dir + '/'));
+    return (f) => f === dir || f.startsWith(dir + '/');
   }
-  const re = globToRegExp(spec, '.*', '.');
-  if (!re) throw new ArgoError(`git files path ${JSON.stringify(pattern)} is not a valid pattern`);
-  return walkRepo(ctx).files.filter((f) => re.test(f));
+  const re = globToRegExp(spec, '.*', '.', true);
+  return re && ((f) => re.test(f));
 }
 
 /** Go's path.Match (git directories): `*` and `?` stop at '/', `[...]` classes, `\` escapes. */
 function goPathMatch(pattern: string): RegExp | undefined {
-  return globToRegExp(pattern, '[^/]*', '[^/]');
+  return globToRegExp(pattern, '[^/]*', '[^/]', false);
 }
 
-function globToRegExp(pattern: string, star: string, one: string): RegExp | undefined {
+function globToRegExp(pattern: string, star: string, one: string, bangNegates: boolean): RegExp | undefined {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
@@ -313,7 +323,7 @@ function globToRegExp(pattern: string, star: string, one: string): RegExp | unde
       const end = pattern.indexOf(']', i + 2);
       if (end < 0) return undefined;
       let body = pattern.slice(i + 1, end);
-      const negate = body.startsWith('^') || body.startsWith('!');
+      const negate = body.startsWith('^') || (bangNegates && body.startsWith('!'));
       if (negate) body = body.slice(1);
       if (!body) return undefined;
       re += `[${negate ? '^' : ''}${body.replace(/[\]\\^]/g, '\\$&')}]`;
@@ -440,6 +450,7 @@ function renderApplication(tmpl: Obj, p: Params, preserve: boolean, ctx: Ctx): K
 function applyTemplatePatch(app: KubeObject, patch: string, p: Params, ctx: Ctx): void {
   const doc = parseYaml11(replace(patch, p, ctx), 'templatePatch');
   if (doc == null) return;
+  const project = (app.spec as Obj | undefined)?.project; // applyTemplatePatch keeps the project
   if (!isObj(doc)) throw new ArgoError('templatePatch is not a map');
   if (JSON.stringify(doc).includes('"$')) throw new Unsupported('a templatePatch with $patch / $setElementOrder directives');
   const merge = (dst: Obj, src: Obj) => {
@@ -450,6 +461,10 @@ function applyTemplatePatch(app: KubeObject, patch: string, p: Params, ctx: Ctx)
     }
   };
   for (const key of ['metadata', 'spec']) if (isObj(doc[key])) merge(((app as Obj)[key] ??= {}) as Obj, doc[key] as Obj);
+  if (isObj(app.spec)) {
+    if (project === undefined) delete app.spec.project;
+    else app.spec.project = project;
+  }
 }
 
 /** utils.deeplyReplace: strings and map keys rendered; null map entries dropped. */
@@ -676,7 +691,25 @@ function callFunction(fn: string, args: Val[]): Val {
     case 'trim': arity(1); return str(fn, args[0]).trim();
     case 'trimPrefix': { arity(2); const [pre, s] = [str(fn, args[0]), str(fn, args[1])]; return s.startsWith(pre) ? s.slice(pre.length) : s; }
     case 'trimSuffix': { arity(2); const [suf, s] = [str(fn, args[0]), str(fn, args[1])]; return suf && s.endsWith(suf) ? s.slice(0, -suf.length) : s; }
-    case 'replace': { arity(3); const [from, to, s] = args.map((a) => str(fn, a)); return s.split(from).join(to); }
+    case 'replace': {
+      arity(3);
+      const [from, to, s] = args.map((a) => str(fn, a));
+      return from === '' ? to + [...s].join(to) + (s ? to : '') : s.split(from).join(to); // Go's strings.Replace with an empty old
+    }
+    case 'base': arity(1); return path.posix.basename(str(fn, args[0])) || '.';
+    case 'cat': return args.filter((a) => a !== MISSING && a !== null).map(goString).join(' ');
+    case 'dig': {
+      // dig "k1" "k2" default map: the nested value, or the default when a key is missing
+      if (args.length < 3) throw new ArgoError(`wrong number of args for dig: want at least 3 got ${args.length}`);
+      let v: Val = args[args.length - 1];
+      if (!isObj(v)) throw new ArgoError(`error calling dig: wrong type for value; expected map[string]interface {}; got ${goType(v)}`);
+      for (const k of args.slice(0, -2)) {
+        if (!isObj(v) || !(str(fn, k) in v)) return args[args.length - 2];
+        v = v[k as string];
+      }
+      return v;
+    }
+    case 'printf': return goSprintf(str(fn, args[0]), args.slice(1));
     case 'normalize': arity(1); return sanitizeName(str(fn, args[0]));
     case 'default':
       if (args.length < 1) throw new ArgoError('wrong number of args for default: want at least 1 got 0');
@@ -709,6 +742,28 @@ function callFunction(fn: string, args: Val[]): Val {
     default:
       throw new Unsupported(`the Go template function "${fn}"`);
   }
+}
+
+/** fmt.Sprintf for the common verbs (%s %v %d %q %%) on scalar arguments; anything else is not evaluated. */
+function goSprintf(format: string, args: Val[]): string {
+  let n = 0;
+  const out = format.replace(/%([%svdq])|%[^%svdq]?/g, (all, verb: string | undefined) => {
+    if (verb === '%') return '%';
+    if (!verb || n >= args.length) throw new Unsupported(`printf with the format ${JSON.stringify(format)}`);
+    const a = args[n++];
+    if (verb === 'd') {
+      if (typeof a !== 'bigint') throw new Unsupported(`printf %d of a ${goType(a)}`);
+      return String(a);
+    }
+    if (verb === 'q') {
+      if (typeof a !== 'string') throw new Unsupported(`printf %q of a ${goType(a)}`);
+      return callFunction('quote', [a]) as string;
+    }
+    if (a === MISSING || a === null) throw new Unsupported('printf of a missing value');
+    return goString(a);
+  });
+  if (n !== args.length) throw new Unsupported(`printf with extra arguments (${JSON.stringify(format)})`);
+  return out;
 }
 
 /** fmt's %v for the scalar values templates print. */
