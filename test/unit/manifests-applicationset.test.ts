@@ -496,3 +496,28 @@ test('more sprig: base, cat, dig (with a default), printf with %s %d', (t) => {
   assert.equal(r.applications[0].metadata.name, 'dev');
   assert.deepEqual(r.applications[0].metadata.annotations, { a: 'c dev x gold none', b: 'dev-7%' });
 });
+
+test('combination generators nest once; nested selectors need spec.applyNestedSelectors; notes name where the set is declared', (t) => {
+  const root = repo(t, {});
+  const nested = (extra: string, third: string) => head(`${extra}  generators:
+  - matrix:
+      generators:
+      - list: {elements: [{a: '1'}, {a: '2'}]}
+      - matrix:
+          generators:
+          - list: {elements: [{b: x}, {b: y}]}
+            selector: {matchLabels: {b: x}}
+          - ${third}
+  template:
+    metadata: {name: 'n-{{a}}-{{b}}{{c}}'}
+    spec: {project: default}
+`);
+  const plain = expandApplicationSet(appSet(nested('', "list: {elements: [{c: ''}]}")), root);
+  assert.deepEqual(plain.notes, []);
+  assert.deepEqual(names(plain), ['n-1-x', 'n-1-y', 'n-2-x', 'n-2-y'], 'the nested selector is dropped');
+  const applied = expandApplicationSet(appSet(nested('  applyNestedSelectors: true\n', "list: {elements: [{c: ''}]}")), root);
+  assert.deepEqual(names(applied), ['n-1-x', 'n-2-x']);
+  const third = expandApplicationSet(appSet(nested('', "matrix: {generators: [{list: {elements: [{c: '1'}]}}, {list: {elements: [{c: '2'}]}}]}")), root, { where: 'argocd/set.yaml:3' });
+  assert.deepEqual(third.applications, []);
+  assert.match(third.notes[0], /^ApplicationSet set \(argocd\/set\.yaml:3\): Argo CD reports: .*child generator generated no parameters: not expanded$/);
+});

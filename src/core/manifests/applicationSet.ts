@@ -13,6 +13,8 @@ import { gitRoot } from './discover';
 export interface ExpandOptions {
   readText?: (file: string) => string;
   readdir?: (dir: string) => fs.Dirent[];
+  /** Where the ApplicationSet is declared (e.g. `argocd/apps.yaml:12`), named in every note. */
+  where?: string;
 }
 export interface ExpandResult {
   applications: KubeObject[];
@@ -37,6 +39,7 @@ const KINDS = ['list', 'clusters', 'git', 'scmProvider', 'clusterDecisionResourc
 interface Ctx {
   goTemplate: boolean;
   missingKeyError: boolean;
+  applyNestedSelectors: boolean;
   root: string;
   readText: (file: string) => string;
   readdir: (dir: string) => fs.Dirent[];
@@ -48,9 +51,11 @@ export function expandApplicationSet(appSet: KubeObject, workspaceRoot: string, 
   const name = appSet.metadata?.name ?? 'applicationset';
   const spec = asObj(appSet.spec) ?? {};
   const notes: string[] = [];
+  const label = `ApplicationSet ${name}${opts.where ? ` (${opts.where})` : ''}`;
   const ctx: Ctx = {
     goTemplate: spec.goTemplate === true,
     missingKeyError: false,
+    applyNestedSelectors: spec.applyNestedSelectors === true,
     root: gitRoot(workspaceRoot) ?? path.resolve(workspaceRoot),
     readText: opts.readText ?? ((f) => fs.readFileSync(f, 'utf8')),
     readdir: opts.readdir ?? ((d) => fs.readdirSync(d, { withFileTypes: true })),
@@ -63,11 +68,11 @@ export function expandApplicationSet(appSet: KubeObject, workspaceRoot: string, 
       else throw new Unsupported(`goTemplateOptions ${JSON.stringify(o)}`);
     }
     const applications = generateApplications(appSet, spec, ctx);
-    return { applications, notes: notes.map((n) => `ApplicationSet ${name}: ${n}`) };
+    return { applications, notes: notes.map((n) => `${label}: ${n}`) };
   } catch (err) {
     const e = err as Error;
     const why = e instanceof Unsupported ? `${e.message} is not supported here` : e instanceof ArgoError ? `Argo CD reports: ${e.message}` : `cannot be expanded: ${e.message}`;
-    return { applications: [], notes: [...notes.map((n) => `ApplicationSet ${name}: ${n}`), `ApplicationSet ${name}: ${why}: not expanded`] };
+    return { applications: [], notes: [...notes.map((n) => `${label}: ${n}`), `${label}: ${why}: not expanded`] };
   }
 }
 
@@ -84,7 +89,7 @@ function generateApplications(appSet: KubeObject, spec: Obj, ctx: Ctx): KubeObje
     for (const kind of kinds) {
       let params: Params[];
       try {
-        params = transform(g, kind, {}, ctx);
+        params = transform(g, kind, {}, ctx, 0);
       } catch (err) {
         if (!(err instanceof Offline)) throw err;
         ctx.notes.push(`${err.message}: needs the cluster or a provider API, nothing generated from it`);
@@ -120,7 +125,7 @@ function generateApplications(appSet: KubeObject, spec: Obj, ctx: Ctx): KubeObje
 class Offline extends Error {}
 
 /** generators.Transform: one generator's parameter sets, after interpolating genParams (matrix) and the selector. */
-function transform(gen: Obj, kind: string, genParams: Params, ctx: Ctx): Params[] {
+function transform(gen: Obj, kind: string, genParams: Params, ctx: Ctx, depth: number): Params[] {
   if (OFFLINE.includes(kind)) throw new Offline(`generator ${kind}`);
   let g = gen;
   if (Object.keys(genParams).length) g = renderDeep(gen, genParams, ctx) as Obj;
@@ -128,19 +133,21 @@ function transform(gen: Obj, kind: string, genParams: Params, ctx: Ctx): Params[
   let params: Params[];
   if (kind === 'list') params = listParams(spec, ctx);
   else if (kind === 'git') params = gitParams(spec, ctx);
-  else if (kind === 'matrix') params = matrixParams(spec, ctx);
-  else params = mergeParams(spec, ctx);
-  const selector = asObj(g.selector);
+  else if (kind === 'matrix') params = matrixParams(spec, ctx, depth);
+  else params = mergeParams(spec, ctx, depth);
+  // the generators of a nested matrix / merge keep their selector only with spec.applyNestedSelectors
+  const selector = depth < 2 || ctx.applyNestedSelectors ? asObj(g.selector) : undefined;
   return selector ? params.filter((p) => selectorMatches(selector, flattenParams(p))) : params;
 }
 
-function childParams(child: unknown, genParams: Params, ctx: Ctx): Params[] {
+function childParams(child: unknown, genParams: Params, ctx: Ctx, depth: number): Params[] {
   const c = asObj(child) ?? {};
-  const kinds = KINDS.filter((k) => c[k] != null);
+  // a nested child (ApplicationSetTerminalGenerator) has no matrix / merge field: combinations nest once
+  const kinds = KINDS.filter((k) => c[k] != null && (depth < 2 || (k !== 'matrix' && k !== 'merge')));
   if (kinds.length === 0) throw new ArgoError('child generator returned an error on parameter generation: child generator generated no parameters');
   if (kinds.length > 1) throw new ArgoError('found more than one generator in matrix.Generators');
   try {
-    return transform(c, kinds[0], genParams, ctx);
+    return transform(c, kinds[0], genParams, ctx, depth);
   } catch (err) {
     if (err instanceof Offline && !err.message.includes('inside')) throw new Offline(`${err.message} (inside a matrix / merge generator, which therefore gives nothing)`);
     throw err;
@@ -334,14 +341,14 @@ function globToRegExp(pattern: string, star: string, one: string, bangNegates: b
 }
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-function matrixParams(spec: Obj, ctx: Ctx): Params[] {
+function matrixParams(spec: Obj, ctx: Ctx, depth: number): Params[] {
   const gens = Array.isArray(spec.generators) ? spec.generators : [];
   if (gens.length < 2) throw new ArgoError('found less than two generators, Matrix support only two');
   if (gens.length > 2) throw new ArgoError('found more than two generators, Matrix support only two');
   const out: Params[] = [];
-  for (const a of childParams(gens[0], {}, ctx)) {
+  for (const a of childParams(gens[0], {}, ctx, depth + 1)) {
     // the second child is interpolated with each parameter set of the first
-    for (const b of childParams(gens[1], a, ctx)) {
+    for (const b of childParams(gens[1], a, ctx, depth + 1)) {
       if (ctx.goTemplate) out.push(deepMerge(deepMerge({}, b), a));
       else {
         const fa = stringMap(a);
@@ -357,7 +364,7 @@ function matrixParams(spec: Obj, ctx: Ctx): Params[] {
   return out;
 }
 
-function mergeParams(spec: Obj, ctx: Ctx): Params[] {
+function mergeParams(spec: Obj, ctx: Ctx, depth: number): Params[] {
   const gens = Array.isArray(spec.generators) ? spec.generators : [];
   if (gens.length < 2) throw new ArgoError('found less than two generators, Merge requires two or more');
   const keys = [...new Set((Array.isArray(spec.mergeKeys) ? spec.mergeKeys : []).map(String))];
@@ -371,7 +378,7 @@ function mergeParams(spec: Obj, ctx: Ctx): Params[] {
     }
     return m;
   };
-  const sets = gens.map((g) => childParams(g, {}, ctx));
+  const sets = gens.map((g) => childParams(g, {}, ctx, depth + 1));
   const baseSets = byKey(sets[0]);
   for (const other of sets.slice(1)) {
     const o = byKey(other);
