@@ -318,7 +318,7 @@ describe('sandbox LIST paging (limit / continue)', () => {
       const k8s = await import('@kubernetes/client-node');
       const kc: KubeConfig = new k8s.KubeConfig();
       kc.loadFromFile(sb.kubeconfig);
-      const cache = new LiveCache({ kc, discovery: new Discovery(kc), watch, minBackoffMs: 100, maxBackoffMs: 200, log: (l) => log.push(l) });
+      const cache = new LiveCache({ kc, discovery: new Discovery(kc), watch, firstListFromCache: false, minBackoffMs: 100, maxBackoffMs: 200, log: (l) => log.push(l) });
       caches.push(cache);
       return cache;
     };
@@ -332,6 +332,24 @@ describe('sandbox LIST paging (limit / continue)', () => {
       assert.equal(cache.kindState(KIND)?.state, 'synced', log.join('\n'));
       assert.deepEqual(keys(cache), sortedAll());
       assert.deepEqual(log, []);
+    });
+
+    test('by default the first list is one request from the watch cache (resourceVersion=0), never a continue', async () => {
+      const log: string[] = [];
+      const k8s = await import('@kubernetes/client-node');
+      const kc: KubeConfig = new k8s.KubeConfig();
+      kc.loadFromFile(sb.kubeconfig);
+      const cache = new LiveCache({ kc, discovery: new Discovery(kc), watch: false, log: (l) => log.push(l) });
+      caches.push(cache);
+      // A continue would meet this 410 and leave a log line; the whole list comes in one page instead.
+      await sb.fault({ expireContinueTokens: 1 });
+      await cache.ensureKinds([{ apiVersion: 'v1', kind: 'ConfigMap' }]);
+      assert.equal(cache.kindState(KIND)?.state, 'synced', log.join('\n'));
+      assert.deepEqual(keys(cache), sortedAll());
+      assert.deepEqual(log, []);
+      // The fault is still pending: no continue was sent. (This request uses it up.)
+      const page = await list(withQuery('/api/v1/configmaps', { limit: '100' }));
+      await get(withQuery('/api/v1/configmaps', { limit: '100', continue: page.metadata.continue! }), 410);
     });
 
     test('a 410 between pages: the list starts over from the first page and ends with exactly every object', async () => {

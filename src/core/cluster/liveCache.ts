@@ -36,6 +36,10 @@ export interface LiveCacheOptions {
   /** Kinds whose status is kept (health checks, agent objects); everything else drops it. */
   keepStatus?: (kind: string) => boolean;
   log?: (line: string) => void;
+  /** The first list of a kind asks for resourceVersion=0, as client-go's informers do: the API server
+   *  answers it whole from its watch cache (one round trip per kind, no etcd read). Relists (after 410 or
+   *  an error) are consistent reads, paged. Default true; false pages the first list too. */
+  firstListFromCache?: boolean;
   /** Backoff bounds for restarting a failed list/watch. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -114,6 +118,7 @@ class KindWatcher {
     // the last page (410 Expired on a continue), the pages so far cannot be completed consistently:
     // start over once with a fresh map; a second 410 fails the list (backoff retries it). Either way
     // the cache keeps its previous full list until a whole new one has arrived.
+    const fromCache = this.resourceVersion === undefined && this.cache.opts.firstListFromCache !== false;
     for (let restarted = false; ; restarted = true) {
       const fresh = new Map<string, KubeObject>();
       let cont: string | undefined;
@@ -122,6 +127,7 @@ class KindWatcher {
         do {
           const query = new URLSearchParams({ limit: '500' });
           if (cont) query.set('continue', cont);
+          else if (fromCache && !restarted) query.set('resourceVersion', '0');
           const page = await kubeGet<{ metadata?: { resourceVersion?: string; continue?: string }; items?: KubeObject[] }>(this.cache.opts.kc, `${base}?${query}`, { signal: this.listAbort.signal });
           for (const item of page.items ?? []) {
             // Lists omit apiVersion/kind on items.
