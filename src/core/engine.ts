@@ -289,9 +289,10 @@ export class Engine {
   }
 
   /** `reads`: what discovery read in this pass (never kept beyond it, so never stale). */
-  private async renderAll(reads?: ReadCache): Promise<void> {
+  private async renderAll(reads?: ReadCache, onlyNew = false): Promise<void> {
     const t0 = performance.now();
-    const states = [...this.appStates.values()];
+    // onlyNew: apps discovery kept from before keep their render (a new folder app does not re-render the others).
+    const states = [...this.appStates.values()].filter((s) => !onlyNew || !s.render);
     // Two cores shared with the editor: a few renders at a time.
     let next = 0;
     const worker = async () => {
@@ -487,6 +488,7 @@ export class Engine {
       if (matched && path.resolve(matched.path) === path.resolve(app.path)) {
         matched.name = app.name;
         matched.origin = app.origin;
+        if (app.renderNotes) matched.renderNotes = app.renderNotes;
         state.app = matched;
       }
       state.report.agent = await this.agentStatus(clusterObj);
@@ -711,23 +713,17 @@ export class Engine {
     const base = path.basename(file);
     const definesApps = [...this.appStates.values()].some((s) => s.app.definedAt?.file === file);
     if (definesApps || /^(kustomization\.ya?ml|Kustomization|Chart\.yaml)$/.test(base)) {
-      const before = new Set([...this.appStates.values()].map((s) => `${s.app.name}|${s.app.path}|${s.app.renderer}`));
-      const reads = await this.discover();
-      const after = new Set([...this.appStates.values()].map((s) => `${s.app.name}|${s.app.path}|${s.app.renderer}`));
-      const same = before.size === after.size && [...before].every((k) => after.has(k));
-      if (!same || definesApps) {
-        await this.matchClusterApps();
-        await this.renderAll(reads);
-        await this.ensureLiveKinds();
-        this.compareAll();
-        this.timings.fileChanged = performance.now() - t0;
-        this.changed();
-        return;
-      }
+      if (await this.rediscover(definesApps, t0)) return;
     }
     const affected = [...this.appStates.values()].filter((s) => s.render?.inputs.includes(file)
       || (s.app.renderer === 'directory' && /\.(ya?ml|json)$/i.test(file) && (path.dirname(file) === s.app.path || (s.app.directory?.recurse && file.startsWith(s.app.path + path.sep)))));
-    if (!affected.length) return;
+    if (!affected.length) {
+      // A manifest no app reads, written to disk (not an unsaved edit): maybe in a new folder — a new folder
+      // app, or a folder or config file an ApplicationSet generates from.
+      if (text === undefined && /\.(ya?ml|json)$/i.test(file) && this.roots.some((r) => file.startsWith(r + path.sep))
+        && await fs.stat(file).then((st) => st.isFile(), () => false)) await this.rediscover(false, t0);
+      return;
+    }
     let diskText: string | undefined;
     for (const state of affected) {
       let override = text === undefined ? undefined : { file, text };
@@ -745,6 +741,29 @@ export class Engine {
     this.timings.fileCompare = t1 - tRendered;
     this.timings.fileChanged = t1 - t0;
     this.changed();
+  }
+
+  /** Discover again; when the apps changed (or `force`), render, list and compare everything. Returns
+   *  whether it did. */
+  private async rediscover(force: boolean, t0: number): Promise<boolean> {
+    const appKeys = () => new Set([...this.appStates.values()].map((s) => `${s.app.name}|${s.app.path}|${s.app.renderer}`));
+    const before = appKeys();
+    const previousApps = new Map([...this.appStates].map(([name, st]) => [name, st.app]));
+    const reads = await this.discover();
+    const after = appKeys();
+    const same = before.size === after.size && [...before].every((k) => after.has(k));
+    if (!force) {
+      // No definition changed: a kept app keeps its App object (render notes and render-time indexes hang on it).
+      for (const [name, st] of this.appStates) if (st.render && previousApps.has(name)) st.app = previousApps.get(name)!;
+    }
+    if (same && !force) return false;
+    await this.matchClusterApps();
+    await this.renderAll(reads, !force);
+    await this.ensureLiveKinds();
+    this.compareAll();
+    this.timings.fileChanged = performance.now() - t0;
+    this.changed();
+    return true;
   }
 
   // ---------------------------------------------------------------- reads

@@ -60,6 +60,8 @@ export type RendererKind = 'directory' | 'kustomize' | 'helm';
 /** Which rule found an app. */
 export type AppOrigin =
   | 'argocd-application'
+  /** An Application generated from an ApplicationSet in the workspace (expanded offline). */
+  | 'argocd-applicationset'
   | 'flux-kustomization'
   | 'flux-helmrelease'
   | 'kustomization.yaml'

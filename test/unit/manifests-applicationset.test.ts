@@ -521,3 +521,50 @@ test('combination generators nest once; nested selectors need spec.applyNestedSe
   assert.deepEqual(third.applications, []);
   assert.match(third.notes[0], /^ApplicationSet set \(argocd\/set\.yaml:3\): Argo CD reports: .*child generator generated no parameters: not expanded$/);
 });
+
+test('discovery: an ApplicationSet in the workspace becomes one app per generated Application, not folder apps too', async (t) => {
+  const root = repo(t, {
+    'argocd/apps.yaml': head(`  goTemplate: true
+  generators:
+  - git:
+      repoURL: https://example.invalid/repo.git
+      revision: HEAD
+      directories:
+      - path: apps/*
+      - path: apps/legacy
+        exclude: true
+  - clusters: {}
+  template:
+    metadata:
+      name: '{{.path.basename}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://example.invalid/repo.git
+        targetRevision: HEAD
+        path: '{{.path.path}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: 'team-{{.path.basename}}'
+`, 'apps'),
+    'apps/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
+    'apps/api/kustomization.yaml': 'resources:\n  - cm.yaml\n',
+    'apps/api/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n',
+    'apps/legacy/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: legacy\n',
+  });
+  const { discoverApps } = await import('../../src/core/manifests/discover');
+  const r = await discoverApps(root);
+  const byName = new Map(r.apps.map((a) => [a.name, a]));
+  assert.deepEqual([...byName.keys()].sort(), ['api', 'legacy', 'web'], 'legacy is excluded from the set, so it is a folder app of its own');
+  for (const name of ['api', 'web']) {
+    const app = byName.get(name)!;
+    assert.equal(app.origin, 'argocd-applicationset');
+    assert.equal(app.path, path.join(root, 'apps', name));
+    assert.equal(app.namespace, `team-${name}`);
+    assert.deepEqual(app.definedAt, { file: path.join(root, 'argocd', 'apps.yaml'), line: 1 });
+  }
+  assert.equal(byName.get('api')!.renderer, 'kustomize');
+  assert.equal(byName.get('legacy')!.origin, 'plain-manifests');
+  assert.ok(r.notes.some((n) => /clusters/.test(n) && /argocd\/apps\.yaml:1/.test(n)), r.notes.join('\n'));
+  assert.ok(!r.notes.some((n) => /not expanded/.test(n) && !/clusters/.test(n)), r.notes.join('\n'));
+});

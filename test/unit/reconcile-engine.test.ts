@@ -91,3 +91,25 @@ test('hover index per file: a lookup computes the field sources of that file onl
     fs.rmSync(ws, { recursive: true, force: true });
   }
 });
+
+test('a manifest saved in a new folder makes a new app; the other apps are not rendered again; unsaved edits never re-discover', async () => {
+  const engine = Engine.create({ root, kubeconfig: path.join(root, 'no-such-kubeconfig'), watch: false, debounceMs: 1 });
+  try {
+    await engine.start();
+    const alphaRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'alpha' };
+    const alphaBefore = engine.desired(alphaRef);
+    assert.ok(alphaBefore);
+    const fresh = path.join(root, 'gamma', 'cm.yaml');
+    // an unsaved buffer of a file that does not exist on disk yet: nothing happens
+    await engine.fileChanged(fresh, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gamma\n');
+    assert.equal(engine.report().apps.some((x) => x.name === 'gamma'), false);
+    write('gamma/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gamma\n');
+    await engine.fileChanged(fresh);
+    const after = engine.report();
+    assert.deepEqual(after.apps.find((x) => x.name === 'gamma')?.resources.map((r) => r.name), ['gamma']);
+    assert.equal(engine.desired(alphaRef), alphaBefore, 'alpha kept its render (the same desired object)');
+  } finally {
+    engine.dispose();
+    fs.rmSync(path.join(root, 'gamma'), { recursive: true, force: true });
+  }
+});

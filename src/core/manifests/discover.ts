@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { App, HelmOptions, IgnoreDifferencesRule, KubeObject, RendererKind, SourceLocation } from '../model';
+import { expandApplicationSet } from './applicationSet';
 import { parseDocuments, parseManifests } from './yamlSource';
 import { childPath, UNCACHED, type Reads } from './readCache';
 
@@ -546,7 +547,7 @@ export async function discoverApps(root: string, reads: Reads = UNCACHED): Promi
   const insideChart = (p: string) => chartDirs.some((c) => p !== c && isUnder(p, c));
 
   // 1. Definitions (Argo CD Applications, Flux Kustomizations / HelmReleases) anywhere outside chart templates.
-  const definitions: { obj: KubeObject; at: SourceLocation; fieldSources: Map<string, SourceLocation> }[] = [];
+  const definitions: { obj: KubeObject; at: SourceLocation; fieldSources: Map<string, SourceLocation>; generated?: boolean }[] = [];
   const generators: KubeObject[] = [];
   for (const folder of folders) {
     if (insideChart(folder.dir)) continue;
@@ -566,7 +567,13 @@ export async function discoverApps(root: string, reads: Reads = UNCACHED): Promi
         const o = p.object;
         const group = o.apiVersion.split('/')[0];
         if (group === 'argoproj.io' && o.kind === 'Application') definitions.push({ obj: o, at: p.source, fieldSources: p.fieldSources });
-        else if (group === 'argoproj.io' && o.kind === 'ApplicationSet') notes.push(`ApplicationSet ${o.metadata.name} (${path.relative(absRoot, file)}:${p.source.line}): not expanded`);
+        else if (group === 'argoproj.io' && o.kind === 'ApplicationSet') {
+          const expanded = expandApplicationSet(o, absRoot, { readText: (f) => reads.readText(f), where: `${path.relative(absRoot, file)}:${p.source.line}` });
+          notes.push(...expanded.notes);
+          if (!expanded.applications.length && !expanded.notes.length) notes.push(`ApplicationSet ${o.metadata.name} (${path.relative(absRoot, file)}:${p.source.line}): generates no Applications`);
+          // Generated Applications are declared at the ApplicationSet; their fields are templates, so no field sources.
+          for (const app of expanded.applications) definitions.push({ obj: app, at: p.source, fieldSources: new Map(), generated: true });
+        }
         else if (group === 'kustomize.toolkit.fluxcd.io' && o.kind === 'Kustomization') definitions.push({ obj: o, at: p.source, fieldSources: p.fieldSources });
         else if (group === 'helm.toolkit.fluxcd.io' && o.kind === 'HelmRelease') definitions.push({ obj: o, at: p.source, fieldSources: p.fieldSources });
         else if (group === 'source.extensions.fluxcd.io' && o.kind === 'ArtifactGenerator') generators.push(o);
@@ -576,12 +583,13 @@ export async function discoverApps(root: string, reads: Reads = UNCACHED): Promi
 
   const apps: App[] = [];
   const seenDefinitions = new Set<string>();
-  for (const { obj, at, fieldSources } of definitions) {
+  for (const { obj, at, fieldSources, generated } of definitions) {
     const group = obj.apiVersion.split('/')[0];
     let found: App[] = [];
     if (group === 'argoproj.io') {
       const r = appsFromArgoApplication(obj, absRoot, at, fieldSources);
       found = r.apps;
+      if (generated) for (const app of found) app.origin = 'argocd-applicationset';
       notes.push(...r.notes);
     } else {
       const app = appFromFluxObject(obj, absRoot, at, { artifactGenerators: generators }, fieldSources);
