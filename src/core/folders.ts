@@ -1,5 +1,6 @@
-// Workspace folders (a multi-root workspace has several): which of them count, and which one holds a
-// file. Pure path logic, shared by the engine and the extension's commands.
+// Workspace folders (a multi-root workspace has several): which of them count, which one holds a file,
+// and the Git work tree a folder is in. Shared by the engine, discovery and the extension's commands.
+import fs from 'node:fs';
 import path from 'node:path';
 
 const isInside = (file: string, folder: string) => file.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
@@ -17,4 +18,15 @@ export function folderHolding(folders: string[], file: string): string | undefin
     if ((file === folder || isInside(file, folder)) && (!best || folder.length > best.length)) best = folder;
   }
   return best;
+}
+
+/** The enclosing git work tree root, if any. */
+export function gitRoot(from: string): string | undefined {
+  let dir = path.resolve(from);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, '.git'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
 }

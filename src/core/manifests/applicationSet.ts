@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../model';
-import { gitRoot } from './discover';
+import { gitRoot } from '../folders';
 
 export interface ExpandOptions {
   readText?: (file: string) => string;

@@ -6,6 +6,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { App, HelmOptions, IgnoreDifferencesRule, KubeObject, RendererKind, SourceLocation } from '../model';
 import { expandApplicationSet } from './applicationSet';
+import { gitRoot } from '../folders';
 import { parseDocuments, parseManifests } from './yamlSource';
 import { childPath, UNCACHED, type Reads } from './readCache';
 
@@ -67,17 +68,6 @@ function isDir(p: string): boolean {
     return fs.statSync(p).isDirectory();
   } catch {
     return false;
-  }
-}
-
-/** The enclosing git work tree root, if any. */
-export function gitRoot(from: string): string | undefined {
-  let dir = path.resolve(from);
-  for (;;) {
-    if (fs.existsSync(path.join(dir, '.git'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
   }
 }
 

@@ -5,7 +5,9 @@
 //   {"errors": {"status": 503, "seconds": 5, "pathPrefix": "/apis/apps", "methods": ["GET"]}}
 //                                               answer 5xx or 429 (with Retry-After) for a while
 //   {"latencyMs": 300}                          delay every API request (0 clears)
-//   {"expireResourceVersions": true}            every resourceVersion issued so far answers 410 on watch
+//   {"expireResourceVersions": true}            every resourceVersion issued so far answers 410 on watch,
+//                                               and every continue token issued so far 410 Expired (a compaction)
+//   {"expireContinueTokens": 2}                 the next n LIST requests with a continue token answer 410 Expired
 //   {"forbid": {"resource": "secrets", "group": "", "user": "*", "verbs": ["list"]}}
 //                                               403 for that kind (user admin|readonly|*; verbs default all)
 //   {"unforbid": true}                          drop every forbid rule
@@ -23,6 +25,8 @@ export interface FaultSpec {
   errors?: { status: number; seconds: number; pathPrefix?: string; methods?: string[] } | null;
   latencyMs?: number;
   expireResourceVersions?: boolean;
+  /** Handled by the server's LIST paging (server.ts). */
+  expireContinueTokens?: number;
   forbid?: ForbidRule | ForbidRule[];
   unforbid?: boolean;
   refuseReadonly?: boolean;

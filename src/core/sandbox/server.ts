@@ -1026,7 +1026,7 @@ export class SandboxServer {
 
   // ---------------------------------------------------------------- faults
 
-  private applyFault(spec: FaultSpec & { expireContinueTokens?: number }): void {
+  private applyFault(spec: FaultSpec): void {
     this.faults.apply(spec);
     // {"expireContinueTokens": n}: the next n list requests with a continue token answer 410 Expired,
     // as when etcd compacted their list's revision between two pages (handled here: list state lives here).
