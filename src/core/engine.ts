@@ -718,10 +718,14 @@ export class Engine {
     const affected = [...this.appStates.values()].filter((s) => s.render?.inputs.includes(file)
       || (s.app.renderer === 'directory' && /\.(ya?ml|json)$/i.test(file) && (path.dirname(file) === s.app.path || (s.app.directory?.recurse && file.startsWith(s.app.path + path.sep)))));
     if (!affected.length) {
-      // A manifest no app reads, written to disk (not an unsaved edit): maybe in a new folder — a new folder
-      // app, or a folder or config file an ApplicationSet generates from.
-      if (text === undefined && /\.(ya?ml|json)$/i.test(file) && this.roots.some((r) => file.startsWith(r + path.sep))
-        && await fs.stat(file).then((st) => st.isFile(), () => false)) await this.rediscover(false, t0);
+      // Disk changes only (not unsaved edits) in the workspace: a manifest no app reads, maybe in a new folder
+      // (a new folder app, or a folder or config file an ApplicationSet generates from); or a folder that is
+      // gone with the apps in it.
+      if (text !== undefined || !this.roots.some((r) => file.startsWith(r + path.sep))) return;
+      const st = await fs.stat(file).catch(() => undefined);
+      const newManifest = !!st?.isFile() && /\.(ya?ml|json)$/i.test(file);
+      const goneFolder = !st && [...this.appStates.values()].some((s) => s.app.path === file || s.app.path.startsWith(file + path.sep));
+      if (newManifest || goneFolder) await this.rediscover(false, t0);
       return;
     }
     let diskText: string | undefined;

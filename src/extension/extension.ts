@@ -120,9 +120,20 @@ function registerEditTracking(context: vscode.ExtensionContext, host: EngineHost
     if (open?.isDirty) return; // the buffer wins while it is being edited
     void host.fileChanged(uri.fsPath);
   };
+  // On Linux VS Code's file watcher (@parcel/watcher) misses files created in a folder right after the
+  // folder itself (mkdir -p, git pull, git checkout: parcel-bundler/watcher#97, microsoft/vscode#142694),
+  // but it does report the new folder: read the manifests in it ourselves.
+  // A folder deleted is reported as the folder alone: the engine drops the apps that were in it.
+  const folders = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
+  const newFolder = async (uri: vscode.Uri) => {
+    if (uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(uri)) return;
+    for (const file of await manifestsUnder(uri)) await host.fileChanged(file.fsPath);
+  };
   context.subscriptions.push(
     watcher,
     watcher.onDidChange(fromDisk), watcher.onDidCreate(fromDisk), watcher.onDidDelete(fromDisk),
+    folders, folders.onDidCreate((uri) => void newFolder(uri)),
+    folders.onDidDelete((uri) => { if (uri.scheme === 'file' && !MANIFEST_FILE.test(uri.fsPath)) void host.fileChanged(uri.fsPath); }),
     vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length && inWorkspace(e.document)) soon(e.document); }),
     vscode.workspace.onDidCloseTextDocument((doc) => {
       if (!inWorkspace(doc)) return;
@@ -132,6 +143,27 @@ function registerEditTracking(context: vscode.ExtensionContext, host: EngineHost
     }),
     { dispose: () => { for (const t of timers.values()) clearTimeout(t); } },
   );
+}
+
+const MANIFEST_FILE = /\.(ya?ml|json)$/i;
+
+/** The manifest files in a folder just created, and in its subfolders (none when `uri` is a file). Bounded:
+ *  a folder of thousands of files (a vendored tree) is not worth reading here. */
+async function manifestsUnder(uri: vscode.Uri, budget = { entries: 2_000 }): Promise<vscode.Uri[]> {
+  let entries: [string, vscode.FileType][];
+  try {
+    entries = await vscode.workspace.fs.readDirectory(uri);
+  } catch {
+    return []; // a file, or already gone
+  }
+  const out: vscode.Uri[] = [];
+  for (const [name, type] of entries) {
+    if (--budget.entries < 0) break;
+    const child = vscode.Uri.joinPath(uri, name);
+    if (type === vscode.FileType.File && MANIFEST_FILE.test(name)) out.push(child);
+    else if (type === vscode.FileType.Directory && !name.startsWith('.') && name !== 'node_modules') out.push(...await manifestsUnder(child, budget));
+  }
+  return out;
 }
 
 export function deactivate(): void {

@@ -113,3 +113,17 @@ test('a manifest saved in a new folder makes a new app; the other apps are not r
     fs.rmSync(path.join(root, 'gamma'), { recursive: true, force: true });
   }
 });
+
+test('a folder deleted from disk takes its apps with it', async () => {
+  write('delta/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: delta\n');
+  const engine = Engine.create({ root, kubeconfig: path.join(root, 'no-such-kubeconfig'), watch: false, debounceMs: 1 });
+  try {
+    await engine.start();
+    assert.ok(engine.report().apps.some((x) => x.name === 'delta'));
+    fs.rmSync(path.join(root, 'delta'), { recursive: true });
+    await engine.fileChanged(path.join(root, 'delta'));
+    assert.deepEqual(engine.report().apps.map((x) => x.name).sort(), ['alpha', 'beta', 'hooks']);
+  } finally {
+    engine.dispose();
+  }
+});

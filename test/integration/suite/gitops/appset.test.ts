@@ -2,6 +2,8 @@
 // apps of the view (compared with the cluster, drift marked in their files), and a folder created under the
 // generator's path becomes an app without a refresh (the file watcher re-discovers).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { GitOpsApi } from '../../../../src/extension/extension';
 import { dumpLogOnFailure, kubectl, lineOf, readyApi, waitFor, workspaceFile } from './helpers';
@@ -45,5 +47,23 @@ describe('ApplicationSet apps', function () {
     assert.equal(app.origin, 'argocd-applicationset');
     assert.equal(app.namespace, 'cache');
     assert.deepEqual(app.resources.map((r) => [r.name, r.namespace, r.status]), [['cache-settings', 'cache', 'Missing']]);
+  });
+
+  it('a folder tree moved in from outside (git checkout, unzip, mv) becomes an app too', async () => {
+    // The watcher reports only the folder moved in, never the files already in it (on Linux it also misses files
+    // written right after their folder is made: mkdir -p, git pull): the extension reads a new folder itself.
+    const staging = fs.mkdtempSync(path.join(path.dirname(workspaceFile('.').fsPath), 'staging-'));
+    fs.mkdirSync(path.join(staging, 'queue', 'base'), { recursive: true });
+    fs.writeFileSync(path.join(staging, 'queue', 'configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: queue-settings\ndata:\n  DEPTH: "8"\n');
+    fs.renameSync(path.join(staging, 'queue'), workspaceFile('apps/queue').fsPath);
+    const { value: app } = await waitFor('app queue', () => api.report()?.apps.find((a) => a.name === 'queue'), 20_000);
+    assert.equal(app.origin, 'argocd-applicationset');
+    assert.deepEqual(app.resources.map((r) => [r.name, r.status]), [['queue-settings', 'Missing']]);
+  });
+
+  it('a folder deleted outside VS Code takes its app with it', async () => {
+    fs.rmSync(workspaceFile('apps/queue').fsPath, { recursive: true });
+    await waitFor('app queue gone', () => api.report()?.apps.every((a) => a.name !== 'queue'), 20_000);
+    assert.ok(api.report()!.apps.some((a) => a.name === 'web'), 'the other apps stay');
   });
 });
