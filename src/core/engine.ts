@@ -721,9 +721,11 @@ export class Engine {
       // Disk changes only (not unsaved edits) in the workspace: a manifest no app reads, maybe in a new folder
       // (a new folder app, or a folder or config file an ApplicationSet generates from); or a folder that is
       // gone with the apps in it.
-      if (text !== undefined || !this.roots.some((r) => file.startsWith(r + path.sep))) return;
+      const root = this.roots.find((r) => file.startsWith(r + path.sep));
+      // Discovery skips hidden folders and node_modules: so does this (.vscode/settings.json, package.json installs).
+      if (text !== undefined || !root || file.slice(root.length + 1).split(path.sep).some((seg) => seg.startsWith('.') || seg === 'node_modules')) return;
       const st = await fs.stat(file).catch(() => undefined);
-      const newManifest = !!st?.isFile() && /\.(ya?ml|json)$/i.test(file);
+      const newManifest = !!st?.isFile() && await this.mayMakeApps(file);
       const goneFolder = !st && [...this.appStates.values()].some((s) => s.app.path === file || s.app.path.startsWith(file + path.sep));
       if (newManifest || goneFolder) await this.rediscover(false, t0);
       return;
@@ -745,6 +747,17 @@ export class Engine {
     this.timings.fileCompare = t1 - tRendered;
     this.timings.fileChanged = t1 - t0;
     this.changed();
+  }
+
+  /** Can a new file make or change apps? A YAML manifest can (a new folder app, a folder an ApplicationSet
+   *  generates from); a JSON file only where an ApplicationSet may read it (git files generator). */
+  private async mayMakeApps(file: string): Promise<boolean> {
+    const generated = [...this.appStates.values()].some((s) => s.app.origin === 'argocd-applicationset');
+    if (/\.json$/i.test(file)) return generated;
+    if (!/\.ya?ml$/i.test(file)) return false;
+    if (generated) return true;
+    const head = await fs.readFile(file, 'utf8').catch(() => '');
+    return /^\s*-?\s*apiVersion:/m.test(head);
   }
 
   /** Discover again; when the apps changed (or `force`), render, list and compare everything. Returns

@@ -126,7 +126,7 @@ function registerEditTracking(context: vscode.ExtensionContext, host: EngineHost
   // A folder deleted is reported as the folder alone: the engine drops the apps that were in it.
   const folders = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
   const newFolder = async (uri: vscode.Uri) => {
-    if (uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(uri)) return;
+    if (uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(uri) || SKIPPED_FOLDER.test(vscode.workspace.asRelativePath(uri, false))) return;
     for (const file of await manifestsUnder(uri)) await host.fileChanged(file.fsPath);
   };
   context.subscriptions.push(
@@ -146,6 +146,8 @@ function registerEditTracking(context: vscode.ExtensionContext, host: EngineHost
 }
 
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
+/** Where discovery never looks: hidden folders and node_modules (an npm install is thousands of new folders). */
+const SKIPPED_FOLDER = /(^|[\\/])(\.[^\\/]*|node_modules)([\\/]|$)/;
 
 /** The manifest files in a folder just created, and in its subfolders (none when `uri` is a file). Bounded:
  *  a folder of thousands of files (a vendored tree) is not worth reading here. */

@@ -103,6 +103,14 @@ test('a manifest saved in a new folder makes a new app; the other apps are not r
     // an unsaved buffer of a file that does not exist on disk yet: nothing happens
     await engine.fileChanged(fresh, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gamma\n');
     assert.equal(engine.report().apps.some((x) => x.name === 'gamma'), false);
+    // files discovery never reads (hidden folders, node_modules, YAML that is not a manifest, JSON without an
+    // ApplicationSet) do not re-discover
+    engine.timings.discover = -1; // set by every discovery pass
+    for (const rel of ['.vscode/apps.yaml', 'node_modules/x/cm.yaml', 'notes/todo.yaml', 'tools/package.json']) {
+      write(rel, rel.endsWith('.json') ? '{}' : rel.startsWith('notes') ? 'todo: write docs\n' : 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
+      await engine.fileChanged(path.join(root, rel));
+    }
+    assert.equal(engine.timings.discover, -1, 'no re-discovery');
     write('gamma/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gamma\n');
     await engine.fileChanged(fresh);
     const after = engine.report();
@@ -110,7 +118,7 @@ test('a manifest saved in a new folder makes a new app; the other apps are not r
     assert.equal(engine.desired(alphaRef), alphaBefore, 'alpha kept its render (the same desired object)');
   } finally {
     engine.dispose();
-    fs.rmSync(path.join(root, 'gamma'), { recursive: true, force: true });
+    for (const dir of ['gamma', '.vscode', 'node_modules', 'notes', 'tools']) fs.rmSync(path.join(root, dir), { recursive: true, force: true });
   }
 });
 
