@@ -2,6 +2,7 @@
 // images, replicas and labels in the source map; Helm value precedence; clear per-app errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -268,4 +269,21 @@ test('directory renderer: recurse, include/exclude globs, non-Kubernetes YAML sk
   assert.equal(rec.inputs.length, 4, 'every YAML file read is an input, values.yaml included');
   const inc = await renderApp({ ...base, directory: { recurse: true, include: 'sub/*' } }, {});
   assert.deepEqual(inc.objects.map((o) => o.object.metadata.name).sort(), ['c', 'reader']);
+});
+
+test('kustomize helmCharts with helm 4: a kustomize that accepts helm 3 only inflates the chart through a version shim, and says so', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-helmcharts-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.cpSync(path.join(FX, 'values-chart'), path.join(dir, 'charts', 'web'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'kustomization.yaml'), 'helmGlobals:\n  chartHome: charts\nhelmCharts:\n  - name: web\n    releaseName: shop\n    namespace: shop\n    valuesInline:\n      replicaCount: 3\n');
+  // What this kustomize does with this helm on its own decides what the renderer must have done.
+  const direct = spawnSync(tools.kubectlPath!, ['kustomize', '--enable-helm', '--helm-command', tools.helmPath!, dir], { encoding: 'utf8', timeout: 120_000 });
+  const refusesHelm4 = /requires helm V3 but got v4|unknown shorthand flag: 'c' in -c/.test(direct.stderr);
+  const kustomizeApp: App = { name: 'shop', path: dir, renderer: 'kustomize', namespace: 'shop', origin: 'kustomization.yaml', ignoreDifferences: [] };
+  const r = await renderApp(kustomizeApp, tools);
+  assert.equal(r.error, undefined, r.error);
+  assert.equal((find(r, 'Deployment', 'shop-web').object.spec as { replicas: number }).replicas, 3);
+  if (refusesHelm4) assert.match(kustomizeApp.renderNotes?.join('\n') ?? '', /accepts helm 3 only; inflated with helm 4 .* through a version shim/);
+  else assert.equal(kustomizeApp.renderNotes, undefined, `this kustomize takes helm as it is: ${direct.status}`);
+  assert.deepEqual(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('gitops-helm-shim-')), [], 'the shim folder is removed');
 });

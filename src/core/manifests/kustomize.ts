@@ -512,16 +512,30 @@ export async function renderKustomize(app: App, tools: RenderTools): Promise<Ren
     }
   })();
   const args = tool.args(buildDir);
+  let helm: string | undefined;
   if (tree.usesHelm) {
     // helmCharts: inflated by helm, which kustomize runs itself
     args.push('--enable-helm');
     try {
-      args.push('--helm-command', resolveHelm(tools));
+      helm = resolveHelm(tools);
+      args.push('--helm-command', helm);
     } catch { /* kustomize reports the missing helm itself */ }
   }
   let result;
+  delete app.renderNotes;
   try {
     result = await run(tool.file, args, { cwd: app.path, timeoutMs: tools.timeoutMs });
+    if (!result.ok && helm && HELM3_ONLY.test(result.message) && process.platform !== 'win32') {
+      // kustomize 5.x asks helm for its version and refuses helm 4, whose `helm template` it could use as is.
+      const shim = await helm4Shim(helm);
+      try {
+        args[args.indexOf(helm)] = shim.file;
+        result = await run(tool.file, args, { cwd: app.path, timeoutMs: tools.timeoutMs });
+        if (result.ok) app.renderNotes = [`helmCharts: this kustomize accepts helm 3 only; inflated with helm 4 (${helm}) through a version shim`];
+      } finally {
+        await fsp.rm(shim.dir, { recursive: true, force: true });
+      }
+    }
   } finally {
     if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
   }
@@ -574,6 +588,19 @@ function findBase(bases: BaseObject[], obj: KubeObject, prefix: string, suffix: 
     if (g) return g;
   }
   return candidates.find((b) => b.names.some((n) => name.endsWith(n)));
+}
+
+/** kustomize up to 5.x refuses helm 4: "this plugin requires helm V3", or helm 4 rejecting `version -c`. */
+const HELM3_ONLY = /requires helm V3 but got v4|unknown shorthand flag: 'c' in -c/;
+
+/** A helm for kustomize: answers its version question as helm 3 and runs the real helm for everything else.
+ *  In a private temp folder (mode 0700), so no other user can swap the script before kustomize runs it. */
+async function helm4Shim(realHelm: string): Promise<{ file: string; dir: string }> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'gitops-helm-shim-'));
+  const file = path.join(dir, 'helm');
+  const quoted = `'${realHelm.replace(/'/g, `'\\''`)}'`;
+  await fsp.writeFile(file, `#!/bin/sh\nif [ "$1" = version ]; then echo v3.99.0+helm4; exit 0; fi\nexec ${quoted} "$@"\n`, { mode: 0o700 });
+  return { file, dir };
 }
 
 function cleanKustomizeError(message: string): string {
