@@ -8,7 +8,7 @@ import type { Discovery } from './cluster/discovery';
 import type { ClusterAccess } from './cluster/liteConfig';
 import type { LiveCache, LiveEvent } from './cluster/liveCache';
 import { readAgentStatus } from './agents/index';
-import { discoverApps, appFromArgoApplication, appFromFluxObject } from './manifests/discover';
+import { discoverApps, appFromArgoApplication, appFromFluxObject, looksLikeManifest } from './manifests/discover';
 import { renderApp, applyNamespace, toDesired, isKustomizeConfig } from './manifests/render';
 import type { RenderTools } from './manifests/tools';
 import { ReadCache } from './manifests/readCache';
@@ -18,7 +18,7 @@ import {
   type AgentStatus, type App, type AppReport, type ClusterState, type DesiredObject, type DriftReport, type FieldDrift,
   type IgnoreDifferencesRule, type KubeObject, type ObjectRef, type RenderResult, type ResourceDrift, type SyncStatus,
 } from './model';
-import { folderHolding, outermostFolders } from './folders';
+import { folderHolding, outermostFolders, skippedFolderName } from './folders';
 import { compareResource, getAt, HEALTH_KINDS, maskSecrets, normalizeObject, worstHealth, type ResourceComparison } from './reconcile/index';
 
 export interface EngineOptions {
@@ -87,7 +87,6 @@ export function isHook(obj: KubeObject): boolean {
   return !!a && ('argocd.argoproj.io/hook' in a || 'helm.sh/hook' in a);
 }
 
-
 /** Names of the apps that track a live object (Argo CD annotation/label, Flux labels). */
 export function trackingNames(obj: KubeObject): string[] {
   const out: string[] = [];
@@ -119,7 +118,6 @@ export class Engine {
   private live?: LiveCache;
   /** refKey -> names of apps that declare it. */
   private desiredIndex = new Map<string, Set<string>>();
-  /** file -> line -> entries, for hover. */
   /** Hover index per file, built on a file's first lookup; dropped whenever an app re-renders. */
   private lineIndex = new Map<string, Map<number, LineEntry[]>>();
   /** Tracking name (app name, or flux:<ns>/<name>) -> refKeys of live objects carrying it. */
@@ -275,8 +273,10 @@ export class Engine {
     };
   }
 
-  /** One ConfigMap / Secret read from the cluster for a render (Flux valuesFrom not in Git). */
+  /** One ConfigMap / Secret from the cluster for a render (Flux valuesFrom not in Git): from the live cache
+   *  when it holds that kind (both are watched for Extras), else one GET. */
   private async clusterObject(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Promise<KubeObject | undefined | 'forbidden'> {
+    if (this.live?.kindState(kindKeyOf('v1', kind))?.state === 'synced') return this.live.get(refKey({ apiVersion: 'v1', kind, namespace, name }));
     const { kubeGet, KubeHttpError } = await import('./cluster/http');
     const plural = kind === 'Secret' ? 'secrets' : 'configmaps';
     try {
@@ -723,8 +723,9 @@ export class Engine {
       // gone with the apps in it.
       const root = this.roots.find((r) => file.startsWith(r + path.sep));
       // Discovery skips hidden folders and node_modules: so does this (.vscode/settings.json, package.json installs).
-      if (text !== undefined || !root || file.slice(root.length + 1).split(path.sep).some((seg) => seg.startsWith('.') || seg === 'node_modules')) return;
+      if (text !== undefined || !root || file.slice(root.length + 1).split(path.sep).some(skippedFolderName)) return;
       const st = await fs.stat(file).catch(() => undefined);
+      if (st?.isDirectory()) return this.folderAppeared(file, t0);
       const newManifest = !!st?.isFile() && await this.mayMakeApps(file);
       const goneFolder = !st && [...this.appStates.values()].some((s) => s.app.path === file || s.app.path.startsWith(file + path.sep));
       if (newManifest || goneFolder) await this.rediscover(false, t0);
@@ -749,6 +750,20 @@ export class Engine {
     this.changed();
   }
 
+  /** A folder that appeared with its files (moved in, checked out): one discovery for all of them, and the
+   *  apps it lands inside (a recursive directory app, a chart, a kustomization that lists it) render once. */
+  private async folderAppeared(folder: string, t0: number): Promise<void> {
+    const holders = [...this.appStates.values()].filter((s) => s.render && folder.startsWith(s.app.path + path.sep));
+    await this.rediscover(false, t0);
+    const kept = holders.filter((s) => this.appStates.get(s.app.name) === s);
+    if (!kept.length) return;
+    for (const state of kept) await this.renderOne(state);
+    if (this.hasNewKinds(kept)) await this.ensureLiveKinds();
+    for (const state of kept) this.compareApp(state);
+    this.timings.fileChanged = performance.now() - t0;
+    this.changed();
+  }
+
   /** Can a new file make or change apps? A YAML manifest can (a new folder app, a folder an ApplicationSet
    *  generates from); a JSON file only where an ApplicationSet may read it (git files generator). */
   private async mayMakeApps(file: string): Promise<boolean> {
@@ -756,8 +771,7 @@ export class Engine {
     if (/\.json$/i.test(file)) return generated;
     if (!/\.ya?ml$/i.test(file)) return false;
     if (generated) return true;
-    const head = await fs.readFile(file, 'utf8').catch(() => '');
-    return /^\s*-?\s*apiVersion:/m.test(head);
+    return looksLikeManifest(await fs.readFile(file, 'utf8').catch(() => ''));
   }
 
   /** Discover again; when the apps changed (or `force`), render, list and compare everything. Returns

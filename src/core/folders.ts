@@ -5,6 +5,11 @@ import path from 'node:path';
 
 const isInside = (file: string, folder: string) => file.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
 
+/** Folders discovery never looks into: hidden ones (.git, .vscode, .github ...) and node_modules. */
+export function skippedFolderName(name: string): boolean {
+  return name.startsWith('.') || name === 'node_modules';
+}
+
 /** The folders not inside another of them, in the order given, without repeats. */
 export function outermostFolders(folders: string[]): string[] {
   const unique = [...new Set(folders)];

@@ -17,6 +17,7 @@ import { registerGitCommands } from './commands/gitCommands';
 import { heavyLoaded } from './engineLoader';
 import { createLog } from './log';
 import type { DriftReport } from '../core/model';
+import { skippedFolderName } from '../core/folders';
 
 /** Returned by activate() for the in-host tests (and other extensions, should they ever care). */
 export interface GitOpsApi {
@@ -122,12 +123,12 @@ function registerEditTracking(context: vscode.ExtensionContext, host: EngineHost
   };
   // On Linux VS Code's file watcher (@parcel/watcher) misses files created in a folder right after the
   // folder itself (mkdir -p, git pull, git checkout: parcel-bundler/watcher#97, microsoft/vscode#142694),
-  // but it does report the new folder: read the manifests in it ourselves.
-  // A folder deleted is reported as the folder alone: the engine drops the apps that were in it.
+  // and a folder moved in is reported alone: a new folder holding manifests goes to the engine as one change.
+  // A folder deleted is reported as the folder alone too: the engine drops the apps that were in it.
   const folders = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
   const newFolder = async (uri: vscode.Uri) => {
-    if (uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(uri) || SKIPPED_FOLDER.test(vscode.workspace.asRelativePath(uri, false))) return;
-    for (const file of await manifestsUnder(uri)) await host.fileChanged(file.fsPath);
+    if (uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(uri) || vscode.workspace.asRelativePath(uri, false).split(/[\\/]/).some(skippedFolderName)) return;
+    if (await holdsManifests(uri)) await host.fileChanged(uri.fsPath);
   };
   context.subscriptions.push(
     watcher,
@@ -146,26 +147,22 @@ function registerEditTracking(context: vscode.ExtensionContext, host: EngineHost
 }
 
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
-/** Where discovery never looks: hidden folders and node_modules (an npm install is thousands of new folders). */
-const SKIPPED_FOLDER = /(^|[\\/])(\.[^\\/]*|node_modules)([\\/]|$)/;
 
-/** The manifest files in a folder just created, and in its subfolders (none when `uri` is a file). Bounded:
- *  a folder of thousands of files (a vendored tree) is not worth reading here. */
-async function manifestsUnder(uri: vscode.Uri, budget = { entries: 2_000 }): Promise<vscode.Uri[]> {
+/** Does a folder just created hold a manifest file, in it or below (false when `uri` is a file)? Bounded: a
+ *  folder of thousands of files (a vendored tree) is not worth reading here. */
+async function holdsManifests(uri: vscode.Uri, budget = { entries: 2_000 }): Promise<boolean> {
   let entries: [string, vscode.FileType][];
   try {
     entries = await vscode.workspace.fs.readDirectory(uri);
   } catch {
-    return []; // a file, or already gone
+    return false; // a file, or already gone
   }
-  const out: vscode.Uri[] = [];
   for (const [name, type] of entries) {
-    if (--budget.entries < 0) break;
-    const child = vscode.Uri.joinPath(uri, name);
-    if (type === vscode.FileType.File && MANIFEST_FILE.test(name)) out.push(child);
-    else if (type === vscode.FileType.Directory && !name.startsWith('.') && name !== 'node_modules') out.push(...await manifestsUnder(child, budget));
+    if (--budget.entries < 0) return false;
+    if (type === vscode.FileType.File && MANIFEST_FILE.test(name)) return true;
+    if (type === vscode.FileType.Directory && !skippedFolderName(name) && await holdsManifests(vscode.Uri.joinPath(uri, name), budget)) return true;
   }
-  return out;
+  return false;
 }
 
 export function deactivate(): void {

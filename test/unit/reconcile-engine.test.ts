@@ -135,3 +135,34 @@ test('a folder deleted from disk takes its apps with it', async () => {
     engine.dispose();
   }
 });
+
+test('a folder that appears with its files is one change: one discovery, the new app with all its files', async () => {
+  const engine = Engine.create({ root, kubeconfig: path.join(root, 'no-such-kubeconfig'), watch: false, debounceMs: 1 });
+  try {
+    await engine.start();
+    write('epsilon/a.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eps-a\n');
+    write('epsilon/b.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eps-b\n');
+    await engine.fileChanged(path.join(root, 'epsilon'));
+    assert.deepEqual(engine.report().apps.find((x) => x.name === 'epsilon')?.resources.map((r) => r.name).sort(), ['eps-a', 'eps-b']);
+  } finally {
+    engine.dispose();
+    fs.rmSync(path.join(root, 'epsilon'), { recursive: true, force: true });
+  }
+});
+
+test('a folder that appears inside an app that reads it (a recursive directory app) renders that app again', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-engine-recurse-'));
+  const put = (rel: string, text: string) => { fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true }); fs.writeFileSync(path.join(ws, rel), text); };
+  put('argocd/rec.yaml', 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: rec\nspec:\n  source:\n    repoURL: https://example.invalid/r.git\n    path: rec\n    directory:\n      recurse: true\n  destination:\n    namespace: rec\n');
+  put('rec/top.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: top\n');
+  const engine = Engine.create({ root: ws, kubeconfig: path.join(ws, 'no-such-kubeconfig'), watch: false, debounceMs: 1 });
+  try {
+    await engine.start();
+    put('rec/sub/deep.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\n');
+    await engine.fileChanged(path.join(ws, 'rec', 'sub'));
+    assert.deepEqual(engine.report().apps.find((x) => x.name === 'rec')?.resources.map((r) => r.name).sort(), ['deep', 'top']);
+  } finally {
+    engine.dispose();
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+});

@@ -45,7 +45,6 @@ export interface LiveCacheOptions {
   maxBackoffMs?: number;
 }
 
-
 interface WatchLike { abort(): void }
 
 class KindWatcher {

@@ -6,7 +6,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { App, HelmOptions, IgnoreDifferencesRule, KubeObject, RendererKind, SourceLocation } from '../model';
 import { expandApplicationSet } from './applicationSet';
-import { gitRoot } from '../folders';
+import { gitRoot, skippedFolderName } from '../folders';
 import { parseDocuments, parseManifests } from './yamlSource';
 import { childPath, UNCACHED, type Reads } from './readCache';
 
@@ -19,11 +19,15 @@ export interface DiscoverResult {
 }
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-const SKIP_DIRS = new Set(['node_modules', '.git']);
 const YAML_FILE = /\.(ya?ml)$/i;
 /** Cheap pre-filter: only files that may hold an app definition are fully parsed. */
 const DEFINITION_HINT = /argoproj\.io|kustomize\.toolkit\.fluxcd\.io|helm\.toolkit\.fluxcd\.io|source\.extensions\.fluxcd\.io/;
 const MANIFEST_HINT = /^apiVersion:/m;
+
+/** Does a YAML text declare Kubernetes objects (what makes a folder of them an app)? */
+export function looksLikeManifest(text: string): boolean {
+  return MANIFEST_HINT.test(text) || /^\s*-?\s*apiVersion:/m.test(text);
+}
 
 /** Where an app's inline Helm values are written: the definition's field sources and the pointer of
  *  the values object in it (Application helm.valuesObject / HelmRelease spec.values). */
@@ -447,7 +451,7 @@ async function walk(root: string, reads: Reads): Promise<FolderInfo[]> {
     const subdirs: string[] = [];
     for (const e of entries) {
       if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) subdirs.push(path.join(dir, e.name));
+        if (!skippedFolderName(e.name)) subdirs.push(path.join(dir, e.name));
       } else if (e.isFile()) {
         if (KUSTOMIZATION_FILES.includes(e.name) && !info.kustomization) info.kustomization = path.join(dir, e.name);
         if (e.name === 'Chart.yaml') info.chart = true;
@@ -549,7 +553,7 @@ export async function discoverApps(root: string, reads: Reads = UNCACHED): Promi
         errors.push(`${path.relative(absRoot, file)}: ${(err as Error).message}`);
         continue;
       }
-      if (MANIFEST_HINT.test(text) || /^\s*-?\s*apiVersion:/m.test(text)) folder.manifestFiles.push(file);
+      if (looksLikeManifest(text)) folder.manifestFiles.push(file);
       if (!DEFINITION_HINT.test(text)) continue;
       const parsed = parseManifests(text, file);
       for (const e of parsed.errors) errors.push(`${path.relative(absRoot, file)}:${e.line}: ${e.message}`);

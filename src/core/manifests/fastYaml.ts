@@ -351,7 +351,6 @@ class BlockParser implements Ctx {
     return this.lines[j].text;
   }
 
-
   endsWithNewline = true;
 
   /** `firstLine`: the first line rewritten to start at the item's column (a compact mapping in a sequence). */

@@ -9,6 +9,7 @@ import type { App, DesiredObject, KubeObject, RenderResult, SourceLocation } fro
 import { pointerEscape, refKey, refOf } from '../model';
 import { fluxValuesFrom, helmParametersLocation, helmReleaseParent, inlineValuesSource, kustomizationFile, setInlineValuesSource, valuesFromFiles } from './discover';
 import { toDesired } from './objects';
+import { childPath, UNCACHED, type Reads } from './readCache';
 import { renderKustomize } from './kustomize';
 import { isNamespaced } from './scope';
 import type { RenderTools } from './tools';
@@ -95,31 +96,6 @@ function recordAll(v: unknown, key: string, where: (key: string) => SourceLocati
   else if (isObj(v)) for (const [k, child] of Object.entries(v)) recordAll(child, childKey(key, k), where, sources);
 }
 
-/** Parse `--set a.b[0]=v` into a nested object the way helm does (ints, bools, null unless forceString). */
-function setParameter(target: Obj, name: string, raw: string, forceString: boolean): void {
-  const segs = keyToPointer(name).slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  let value: unknown = raw;
-  if (!forceString) {
-    if (raw === 'true') value = true;
-    else if (raw === 'false') value = false;
-    else if (raw === 'null') value = null;
-    else if (/^-?(0|[1-9]\d*)$/.test(raw)) value = Number(raw);
-  }
-  let cur: unknown = target;
-  segs.forEach((seg, i) => {
-    const last = i === segs.length - 1;
-    const nextIsIndex = !last && /^\d+$/.test(segs[i + 1]);
-    if (Array.isArray(cur)) {
-      const idx = Number(seg);
-      if (last) cur[idx] = value;
-      else cur = cur[idx] ??= nextIsIndex ? [] : {};
-    } else if (isObj(cur)) {
-      if (last) cur[seg] = value;
-      else cur = cur[seg] = isObj(cur[seg]) || Array.isArray(cur[seg]) ? cur[seg] : nextIsIndex ? [] : {};
-    }
-  });
-}
-
 function readValuesFile(file: string): { values: Obj; sources: Map<string, SourceLocation> } | undefined {
   let text: string;
   try {
@@ -168,7 +144,11 @@ export function loadValues(app: App): ValuesState {
   }
   if (app.helm?.parameters?.length) {
     const params: Obj = {};
-    for (const p of app.helm.parameters) setParameter(params, p.name, p.value, p.forceString === true);
+    for (const p of app.helm.parameters) {
+      try {
+        parseSetInto(params, `${p.name}=${p.value}`, p.forceString === true); // what the render passes to --set
+      } catch { /* helm reports it */ }
+    }
     const at = helmParametersLocation(app);
     layers.push({ values: params, where: () => at });
   }
@@ -182,7 +162,11 @@ export function loadValues(app: App): ValuesState {
     }
     state.files.push(f.path);
     const layer: Obj = {};
-    setParameter(layer, f.name, text, true);
+    try {
+      parseSetInto(layer, `${f.name}=${text}`, 'file');
+    } catch {
+      continue; // helm reports it
+    }
     layers.push({ values: layer, where: () => ({ file: f.path, line: 1 }) });
   }
   for (const layer of layers) mergeLayer(state.values, layer.values, '', layer.where, state.sources);
@@ -226,9 +210,10 @@ function setIn(container: Obj | unknown[], segs: (string | number)[], value: unk
   } else container[seg as string] = v;
 }
 
-/** `a.b[0]=v,c={x,y}` into target as `helm --set` does (`strings`: `--set-string`): `\` escapes the next
- *  character, `,` separates assignments, `{...}` is a list. Throws on a key without a value. */
-export function parseSetInto(target: Obj, input: string, strings = false): void {
+/** `a.b[0]=v,c={x,y}` into target as `helm --set` does (`strings` true: `--set-string`; 'file': `--set-file`
+ *  with the file's text after the `=`, taken whole as a string): `\` escapes the next character, `,`
+ *  separates assignments, `{...}` is a list. Throws on a key without a value. */
+export function parseSetInto(target: Obj, input: string, strings: boolean | 'file' = false): void {
   let i = 0;
   const until = (stops: string): { text: string; stop: string } => {
     let text = '';
@@ -260,18 +245,22 @@ export function parseSetInto(target: Obj, input: string, strings = false): void 
     }
     if (typeof segs[0] !== 'string') throw new Error('a key must start with a name');
     let value: unknown;
+    if (strings === 'file') {
+      setIn(target, segs, input.slice(i));
+      return;
+    }
     if (input[i] === '{') {
       i++;
       const list: unknown[] = [];
       for (;;) {
         const { text, stop } = until(',}');
         if (!stop) throw new Error("list must terminate with '}'");
-        list.push(typedSetValue(text, strings));
+        list.push(typedSetValue(text, strings === true));
         if (stop === '}') break;
       }
       if (input[i] === ',') i++;
       value = list;
-    } else value = typedSetValue(until(',').text, strings);
+    } else value = typedSetValue(until(',').text, strings === true);
     setIn(target, segs, value);
   }
 }
@@ -417,7 +406,7 @@ function valuesTextLines(key: string, data: string, keyAt: SourceLocation): ((li
  *  renders, else ConfigMaps / Secrets in workspace YAML. A missing non-optional source is an error
  *  (helm-controller fails the release); optional ones are skipped with a note. Secret data never
  *  appears in a message. */
-async function resolveValuesFrom(app: App, parent: ParentRender | undefined, tools: RenderTools = {}): Promise<{ sources: ValuesFromSource[]; inputs: string[]; notes: string[]; secretValues: string[]; error?: string }> {
+async function resolveValuesFrom(app: App, parent: ParentRender | undefined, tools: RenderTools, reads: Reads): Promise<{ sources: ValuesFromSource[]; inputs: string[]; notes: string[]; secretValues: string[]; error?: string }> {
   const releaseSpec = parent?.release?.object.spec as Obj | undefined;
   const refs = parent?.release ? fluxValuesFrom(releaseSpec?.valuesFrom) : app.helm?.valuesFrom ?? [];
   const out = { sources: [] as ValuesFromSource[], inputs: [] as string[], notes: [] as string[], secretValues: [] as string[] };
@@ -431,14 +420,14 @@ async function resolveValuesFrom(app: App, parent: ParentRender | undefined, too
     if (app.definedAt) {
       const dir = path.dirname(app.definedAt.file);
       try {
-        for (const e of fs.readdirSync(dir)) if (/\.ya?ml$/i.test(e)) files.add(path.join(dir, e));
+        for (const e of fs.readdirSync(dir)) if (/\.ya?ml$/i.test(e)) files.add(childPath(dir, e));
       } catch { /* no folder: nothing beside it */ }
     }
     plain = [];
     for (const file of files) {
       let text: string;
       try {
-        text = fs.readFileSync(file, 'utf8');
+        text = reads.readText(file);
       } catch {
         continue;
       }
@@ -788,13 +777,14 @@ async function writeTemp(dir: string, name: string, value: unknown): Promise<str
   return file;
 }
 
-export async function renderHelm(app: App, tools: RenderTools): Promise<RenderResult> {
+/** `reads`: what discovery read in this pass (the files that may declare valuesFrom sources are among them). */
+export async function renderHelm(app: App, tools: RenderTools, reads: Reads = UNCACHED): Promise<RenderResult> {
   const helm = resolveHelm(tools);
   const chartFile = path.join(app.path, 'Chart.yaml');
   if (!fs.existsSync(chartFile)) return { app, objects: [], inputs: [], error: `no Chart.yaml in ${app.path}` };
   const env = await helmEnv();
   const parent = await valuesFromParentKustomization(app, tools);
-  const from = await resolveValuesFrom(app, parent, tools);
+  const from = await resolveValuesFrom(app, parent, tools, reads);
   if (from.notes.length) app.renderNotes = from.notes;
   else delete app.renderNotes;
   valuesFromSources.set(app, from.sources);

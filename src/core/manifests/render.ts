@@ -33,7 +33,7 @@ export async function renderApp(app: App, tools: RenderTools, opts: { throwOnMis
     let result: RenderResult;
     if (app.renderer === 'directory') result = await renderDirectory(app, opts.reads);
     else if (app.renderer === 'kustomize') result = await renderKustomize(app, tools);
-    else result = await renderHelm(app, tools);
+    else result = await renderHelm(app, tools, opts.reads);
     if (!result.error) applyNamespace(result, app);
     return result;
   } catch (err) {
